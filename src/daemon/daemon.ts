@@ -1,0 +1,192 @@
+import * as http from 'node:http';
+import { ConfigError, formatConfigProblem, VigilError } from '../core/errors';
+import { MainLog } from '../core/main-log';
+import { loadConfig } from '../config/load';
+import type { Config, SupervisordOverrides } from '../config/types';
+import { EventBus } from '../events/bus';
+import { HttpListeners } from '../http/listeners';
+import { cleanupAutoLogs } from '../process/output/auto-logs';
+import { createSyslogWriter } from '../process/output/syslog';
+import type { SyslogWriter } from '../process/output/syslog';
+import { ProcessEngine } from '../process/engine';
+import { removePidfile, writePidfile } from './pidfile';
+import { defaultServerUrl } from './server-url';
+
+export interface DaemonOptions {
+  readonly configFile: string;
+  readonly overrides: SupervisordOverrides;
+  /** The config already loaded by the entry point (the first run does not read the file twice). */
+  readonly config: Config;
+  /** Info lines from before the log existed (raised rlimits). */
+  readonly startupMessages?: readonly string[];
+  /** Called once the daemon serves and its children are started (daemonize handshake). */
+  readonly onReady?: () => void;
+}
+
+type Mood = 'RUNNING' | 'RESTARTING' | 'SHUTDOWN';
+
+/**
+ * The composition root of vigild: builds the main log, HTTP listeners and process engine from a Config,
+ * handles the daemon signals, and rebuilds everything on SIGHUP from a config that loads cleanly.
+ */
+export class Daemon {
+  private config: Config;
+  private log!: MainLog;
+  private engine!: ProcessEngine;
+  private listeners!: HttpListeners;
+  private bus!: EventBus;
+  private syslog: SyslogWriter | null = null;
+  private mood: Mood = 'RUNNING';
+  private stopping: Promise<void> | null = null;
+  private finished!: (code: number) => void;
+
+  constructor(private readonly opts: DaemonOptions) {
+    this.config = opts.config;
+  }
+
+  /** Runs until shutdown; resolves with the exit code. */
+  async run(): Promise<number> {
+    const done = new Promise<number>((resolve) => { this.finished = resolve; });
+    this.installSignalHandlers();
+    await this.startRun(true);
+    this.opts.onReady?.();
+    return done;
+  }
+
+  private makeLog(config: Config): MainLog {
+    const s = config.supervisord;
+    const echo = s.nodaemon && !s.silent ? process.stdout : null;
+    const file = s.logfile === 'syslog' ? null : s.logfile;
+    return new MainLog({ file, maxBytes: s.logfileMaxbytes, backups: s.logfileBackups, level: s.loglevel, echo });
+  }
+
+  /** One "life" of the daemon: supervisord's inner loop between restarts. */
+  private async startRun(first: boolean): Promise<void> {
+    const config = this.config;
+    const s = config.supervisord;
+    this.log = this.makeLog(config);
+    this.mood = 'RUNNING';
+    if (process.getuid?.() === 0 && s.user === null) {
+      this.log.critical(
+        'Supervisor is running as root.  Privileges were not dropped because no user is specified in the config file.  ' +
+          'If you intend to run as root, you can set user=root in the config file to avoid this message.',
+      );
+    }
+    for (const m of config.messages) this.log.log(m.level, m.message);
+    if (first) for (const m of this.opts.startupMessages ?? []) this.log.info(m);
+    if (!s.nocleanup) cleanupAutoLogs(s.childlogdir, s.identifier);
+
+    this.bus = new EventBus(this.log);
+    this.listeners = new HttpListeners(notFoundHandler);
+    await this.listeners.open({ unix: config.unixHttpServer, inet: config.inetHttpServer });
+    if (config.unixHttpServer !== null && config.unixHttpServer.auth === null) {
+      this.log.critical("Server 'unix_http_server' running without any HTTP authentication checking");
+    }
+    if (config.inetHttpServer !== null && config.inetHttpServer.auth === null) {
+      this.log.critical("Server 'inet_http_server' running without any HTTP authentication checking");
+    }
+    if (first && !writePidfile(s.pidfile, process.pid)) this.log.critical(`could not write pidfile ${s.pidfile}`);
+    this.log.info(`supervisord started with pid ${process.pid}`);
+
+    if (this.syslog === null && usesSyslog(config)) this.syslog = createSyslogWriter(this.log);
+    this.engine = new ProcessEngine({
+      config,
+      logger: this.log,
+      sink: this.bus,
+      serverUrl: defaultServerUrl(config),
+      syslog: this.syslog,
+    });
+    this.bus.publish({ type: 'SUPERVISOR_STATE_CHANGE_RUNNING', at: Date.now() });
+    this.engine.start();
+  }
+
+  private installSignalHandlers(): void {
+    for (const sig of ['SIGTERM', 'SIGINT', 'SIGQUIT'] as const) process.on(sig, () => this.onExitSignal(sig));
+    process.on('SIGHUP', () => this.onHangup());
+    process.on('SIGUSR2', () => this.onReopen());
+    process.on('uncaughtException', (e) => {
+      // Keep supervising: a bug in one code path must not orphan every child.
+      this.log.critical(`uncaught exception: ${e.stack ?? String(e)}`);
+    });
+  }
+
+  private onExitSignal(sig: string): void {
+    if (this.mood === 'SHUTDOWN') {
+      this.log.blather(`received ${sig} while shutting down; already in progress`);
+      return;
+    }
+    this.log.warn(`received ${sig} indicating exit request`);
+    void this.shutdown();
+  }
+
+  /** Stop every child in reverse priority order, close listeners, then exit 0. */
+  async shutdown(): Promise<void> {
+    this.mood = 'SHUTDOWN';
+    if (this.stopping === null) this.stopping = this.stopEverything('SHUTDOWN');
+    await this.stopping;
+    removePidfile(this.config.supervisord.pidfile, process.pid);
+    this.syslog?.close();
+    this.log.close();
+    this.finished(0);
+  }
+
+  private async stopEverything(mood: 'SHUTDOWN' | 'RESTARTING'): Promise<void> {
+    this.bus.publish({ type: 'SUPERVISOR_STATE_CHANGE_STOPPING', at: Date.now() });
+    await this.engine.stopAll(mood);
+    await this.engine.close();
+    await this.listeners.close();
+  }
+
+  private onHangup(): void {
+    if (this.mood !== 'RUNNING') {
+      this.log.warn('ignored SIGHUP indicating restart request (shutdown in progress)');
+      return;
+    }
+    this.log.warn('received SIGHUP indicating restart request');
+    let next: Config;
+    try {
+      next = loadConfig(this.opts.configFile, { overrides: this.opts.overrides });
+    } catch (e) {
+      // A bad config must not cost the running children anything: keep the old one.
+      const detail = e instanceof ConfigError ? e.problems.map(formatConfigProblem).join('; ') : (e as Error).message;
+      this.log.error(`restart aborted, the old configuration keeps running: ${detail}`);
+      return;
+    }
+    void this.restart(next);
+  }
+
+  private async restart(next: Config): Promise<void> {
+    this.mood = 'RESTARTING';
+    this.stopping = this.stopEverything('RESTARTING');
+    await this.stopping;
+    this.stopping = null;
+    if (this.mood !== 'RESTARTING') return; // a shutdown signal arrived meanwhile
+    this.log.close();
+    this.config = next;
+    try {
+      await this.startRun(false);
+    } catch (e) {
+      this.log.critical(`restart failed: ${(e as Error).message}`);
+      this.mood = 'SHUTDOWN';
+      removePidfile(this.config.supervisord.pidfile, process.pid);
+      this.finished(e instanceof VigilError ? 2 : 1);
+    }
+  }
+
+  private onReopen(): void {
+    this.log.info('received SIGUSR2 indicating log reopen request');
+    this.log.reopen();
+    this.engine.reopenLogs();
+    this.log.info('supervisord logreopen');
+  }
+}
+
+function usesSyslog(config: Config): boolean {
+  return config.groups.some((g) => g.processes.some((p) => p.stdout.syslog || p.stderr.syslog));
+}
+
+/** Until the XML-RPC issue lands, the listeners answer every request with 404. */
+const notFoundHandler: http.RequestListener = (_req, res) => {
+  res.writeHead(404, { 'Content-Type': 'text/plain' });
+  res.end('Not Found\n');
+};

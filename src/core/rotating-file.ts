@@ -20,6 +20,8 @@ export class RotatingFile {
   private fd = -1;
   /** Bytes in the current file: its size at open plus what we wrote since (stands in for Python's `tell()`). */
   private size = 0;
+  /** Only regular files rotate: renaming `/dev/stdout` fails, and supervisor then stops logging for good. */
+  private regular = true;
   private closed = false;
 
   constructor(
@@ -46,7 +48,7 @@ export class RotatingFile {
     let off = 0;
     while (off < len) off += fs.writeSync(this.fd, buf, off, len - off);
     this.size += len;
-    if (this.maxBytes > 0 && this.size >= this.maxBytes) this.rotate();
+    if (this.maxBytes > 0 && this.size >= this.maxBytes && this.regular) this.rotate();
   }
 
   /** Rotate now, whatever the size (also used by tests). */
@@ -92,7 +94,9 @@ export class RotatingFile {
   private open(flags: number): void {
     const fd = fs.openSync(this.path, flags, FILE_MODE);
     try {
-      this.size = fs.fstatSync(fd).size;
+      const st = fs.fstatSync(fd);
+      this.size = st.size;
+      this.regular = st.isFile();
     } catch (e) {
       fs.closeSync(fd);
       throw e;

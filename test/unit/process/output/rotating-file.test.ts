@@ -108,3 +108,11 @@ test('opening a file in a missing directory throws the filesystem error', (t) =>
   const f = path.join(tempDir(t), 'nope', 'app.log');
   assert.throws(() => new RotatingFile(f, 0, 0), { code: 'ENOENT' });
 });
+
+test('a device such as /dev/null is written but never rotated (no rename of /dev files)', () => {
+  if (!fs.existsSync('/dev/null')) return;
+  const rf = new RotatingFile('/dev/null', 4, 2);
+  for (let i = 0; i < 5; i++) rf.write('more than four bytes');
+  assert.equal(fs.existsSync('/dev/null.1'), false);
+  rf.close();
+});

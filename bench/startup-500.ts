@@ -1,0 +1,101 @@
+/**
+ * Startup: daemon spawn → 500 programs RUNNING. `[program:p1]` … `[program:p500]`, each `/bin/sleep 1000` with
+ * startsecs=0. Measures the seconds from spawning the daemon to the 500th `success:` line in its main log (polled
+ * every 5 ms), and the daemon's VmRSS once all are running (right away and after 2 s). Floor: 500 bare spawns of
+ * the same command in a tight loop from Node (stdio ignored, and with stdout/stderr pipes like a supervisor).
+ *
+ *   node dist/bench/startup-500.js           (BENCH_PROGRAMS=n to change the count)
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import {
+  DaemonRun, attempt, emit, fmt, kinds, log, monoSec, ratio, runMain, sleep, stamp, table, track, verdict,
+  type Kind, type Outcome,
+} from './lib/harness';
+
+const N = Math.max(1, Number(process.env.BENCH_PROGRAMS ?? 500));
+
+interface Result { seconds: number; rss: number; rssSettled: number; cpu: number }
+
+async function daemonStartup(kind: Kind): Promise<Result> {
+  const d = new DaemonRun(kind, 'startup');
+  try {
+    let conf = d.header();
+    for (let i = 1; i <= N; i++) conf += `\n[program:p${i}]\ncommand=/bin/sleep 1000\nstartsecs=0\n`;
+    d.start(conf);
+    const at = await d.waitSuccesses(N, 120_000);
+    const seconds = at - d.spawnedAtMono;
+    const rss = d.rssMiB();
+    const cpu = d.cpu();
+    await sleep(2_000);
+    const rssSettled = d.rssMiB();
+    log(`${kind}: ${N} RUNNING after ${fmt(seconds, 3)} s, CPU ${fmt(cpu)} s, RSS ${fmt(rss, 1)} MiB (${fmt(rssSettled, 1)} after 2 s)`);
+    return { seconds, rss, rssSettled, cpu };
+  } finally {
+    await d.stop(30_000);
+  }
+}
+
+/** Spawn N `/bin/sleep 1000` from Node as fast as possible; seconds until every 'spawn' event fired. */
+async function floor(pipes: boolean): Promise<number> {
+  const children: ChildProcess[] = [];
+  const t = monoSec();
+  const spawned: Promise<void>[] = [];
+  for (let i = 0; i < N; i++) {
+    const c = spawn('/bin/sleep', ['1000'], { stdio: pipes ? ['ignore', 'pipe', 'pipe'] : 'ignore' });
+    children.push(c);
+    spawned.push(new Promise((resolve, reject) => { c.once('spawn', resolve); c.once('error', reject); }));
+  }
+  await Promise.all(spawned);
+  const seconds = monoSec() - t;
+  const exits = children.map((c) => new Promise<void>((resolve) => {
+    if (c.exitCode !== null || c.signalCode !== null) resolve();
+    else c.once('exit', () => resolve());
+  }));
+  for (const c of children) {
+    if (c.pid !== undefined) track(c.pid);
+    c.kill('SIGKILL');
+  }
+  await Promise.race([Promise.all(exits), sleep(10_000)]);
+  log(`node floor (${pipes ? 'pipes' : 'stdio ignored'}): ${N} spawns in ${fmt(seconds, 3)} s`);
+  return seconds;
+}
+
+async function main(): Promise<void> {
+  const floorIgnore = await floor(false);
+  const floorPipes = await floor(true);
+  const res = new Map<Kind, Outcome<Result>>();
+  for (const k of kinds()) res.set(k, await attempt(k, () => daemonStartup(k)));
+
+  const val = (k: Kind, f: (r: Result) => number): number | undefined => {
+    const o = res.get(k);
+    return o !== undefined && o.ok ? f(o.value) : undefined;
+  };
+  const cell = (k: Kind, f: (r: Result) => number, digits: number): string => {
+    const o = res.get(k);
+    return o === undefined ? 'n/a' : o.ok ? fmt(f(o.value), digits) : 'failed';
+  };
+  const vS = val('vigild', (r) => r.seconds);
+  const vR = val('vigild', (r) => r.rssSettled);
+  const rows = [
+    [`daemon spawn → ${N}th \`success:\`, s`, cell('vigild', (r) => r.seconds, 3), cell('supervisord', (r) => r.seconds, 3),
+      ratio(vS, val('supervisord', (r) => r.seconds)), '≤ 1.0 s', verdict(vS === undefined ? undefined : vS <= 1.0)],
+    ['daemon CPU from spawn to then, s', cell('vigild', (r) => r.cpu, 2), cell('supervisord', (r) => r.cpu, 2),
+      ratio(val('vigild', (r) => r.cpu), val('supervisord', (r) => r.cpu)), '', ''],
+    ['daemon RSS when all RUNNING, MiB', cell('vigild', (r) => r.rss, 1), cell('supervisord', (r) => r.rss, 1),
+      ratio(val('vigild', (r) => r.rss), val('supervisord', (r) => r.rss)), '', ''],
+    ['daemon RSS 2 s later, MiB', cell('vigild', (r) => r.rssSettled, 1), cell('supervisord', (r) => r.rssSettled, 1),
+      ratio(vR, val('supervisord', (r) => r.rssSettled)), '≤ 80 MiB', verdict(vR === undefined ? undefined : vR <= 80)],
+    [`floor: ${N} bare spawns from Node (stdio ignored / piped), s`, `${fmt(floorIgnore, 3)} / ${fmt(floorPipes, 3)}`, '', '', '', ''],
+  ];
+  const errors = [...res].filter(([, o]) => !o.ok).map(([k, o]) => `**${k} could not be measured: ${(o as { error: string }).error}**`);
+  emit(`## Startup: ${N} programs to RUNNING
+
+Measured ${stamp()}. Command: \`node dist/bench/startup-500.js\`. ${N} × \`[program:pN]\` with \`command=/bin/sleep 1000\`,
+startsecs=0 (default stdout/stderr AUTO logs); seconds from spawning the daemon until its main log holds ${N} \`success:\`
+lines (polled every 5 ms). RSS is VmRSS from /proc/<pid>/status. Ratio = vigild ÷ supervisord.
+
+${table(['metric', 'vigild', 'supervisord 4.2.5', 'ratio', 'goal', 'goal met?'], rows)}
+${errors.length > 0 ? `\n${errors.join('\n\n')}\n` : ''}`);
+}
+
+runMain(main);

@@ -1,0 +1,136 @@
+#!/usr/bin/env node
+// Builds the project, runs the benchmarks in bench/ one after the other (vigild and supervisord 4.2.5 side by side
+// inside each), prints their tables and writes them into docs/benchmarks.md.
+//
+//   npm run bench                          all benchmarks, rewrite the machine header and every section
+//   npm run bench -- idle startup-500      only these; the other sections of docs/benchmarks.md are kept
+//   npm run bench -- --no-write            print only
+//
+// Each benchmark prints its markdown section on stdout (progress on stderr). A section is replaced only when its
+// benchmark exited 0 and printed something, so docs/benchmarks.md only ever holds numbers from real runs.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const DOC = join(ROOT, 'docs', 'benchmarks.md');
+const ALL = ['log-throughput', 'startup-500', 'restart-latency', 'idle'];
+const PER_BENCH_TIMEOUT_MS = 10 * 60 * 1000;
+
+const args = process.argv.slice(2);
+const write = !args.includes('--no-write');
+const picked = args.filter((a) => !a.startsWith('--'));
+for (const p of picked) {
+  if (!ALL.includes(p)) {
+    console.error(`unknown benchmark '${p}' (have: ${ALL.join(', ')})`);
+    process.exit(2);
+  }
+}
+const names = picked.length > 0 ? picked : ALL;
+
+// 1. Build. The compiler emits even when some file has type errors; the benchmarks only need their own output and
+//    dist/src/daemon/vigild.js (a vigild that does not start shows up as "failed" in the tables).
+const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+const build = spawnSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.json')], { cwd: ROOT, stdio: 'inherit' });
+if (build.status !== 0) console.error('run-bench: tsc reported errors; running whatever was emitted');
+for (const n of names) {
+  if (!existsSync(join(ROOT, 'dist', 'bench', `${n}.js`))) {
+    console.error(`run-bench: dist/bench/${n}.js is missing after the build`);
+    process.exit(1);
+  }
+}
+
+// 2. Run.
+const sections = new Map();
+let failed = 0;
+for (const n of names) {
+  console.error(`\n=== ${n} ===`);
+  const r = spawnSync(process.execPath, [join(ROOT, 'dist', 'bench', `${n}.js`)], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+    timeout: PER_BENCH_TIMEOUT_MS,
+    killSignal: 'SIGTERM', // the benchmark's handler kills every process it started, by pid
+  });
+  const out = (r.stdout ?? '').trim();
+  process.stdout.write(`${out}\n\n`);
+  if (r.status === 0 && out !== '') sections.set(n, out);
+  else {
+    failed++;
+    console.error(`run-bench: ${n} failed (${r.error?.message ?? `status ${r.status ?? r.signal}`}); its section is not updated`);
+  }
+}
+
+// 3. Write docs/benchmarks.md.
+function sh(cmd, argv) {
+  const r = spawnSync(cmd, argv, { encoding: 'utf8' });
+  return r.status === 0 ? `${r.stdout}${r.stderr}`.trim() : null;
+}
+function machine() {
+  const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
+  const model = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1] ?? os.cpus()[0]?.model ?? 'unknown';
+  const memKiB = Number(/^MemTotal:\s+(\d+)/m.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1] ?? 0);
+  const sup = existsSync('/usr/bin/supervisord') ? sh('/usr/bin/supervisord', ['--version']) : null;
+  const py = sh('python3', ['--version']);
+  const commit = sh('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']);
+  const dirty = sh('git', ['-C', ROOT, 'status', '--porcelain', '--untracked-files=no', '--', 'src']);
+  return [
+    '| | |',
+    '| --- | --- |',
+    `| nproc | ${os.availableParallelism?.() ?? os.cpus().length} |`,
+    `| CPU | ${model} |`,
+    `| RAM | ${(memKiB / 1024 / 1024).toFixed(1)} GiB |`,
+    `| kernel | ${os.type()} ${os.release()} (${os.arch()}) |`,
+    `| Node | ${process.version} |`,
+    `| supervisord | ${sup === null ? 'not installed' : `${sup} (/usr/bin/supervisord, ${py ?? 'python3'})`} |`,
+    `| vigil | commit ${commit ?? 'unknown'}${dirty ? ' + uncommitted changes in src/' : ''} |`,
+    `| date | ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')} |`,
+  ].join('\n');
+}
+
+const HEADER_START = '<!-- bench:machine -->';
+const HEADER_END = '<!-- /bench:machine -->';
+const marker = (n) => [`<!-- bench:${n} -->`, `<!-- /bench:${n} -->`];
+
+function skeleton() {
+  return `# Benchmarks: vigild vs supervisord 4.2.5
+
+Written by \`npm run bench\` (scripts/run-bench.mjs) from real runs on the machine below; do not edit the numbers by
+hand. In every benchmark vigild and supervisord 4.2.5 run in the same invocation with the same config, one after the
+other, each in its own temp dir with its unix socket there (loopback only). Daemon CPU is utime+stime from
+/proc/<pid>/stat, RSS is VmRSS from /proc/<pid>/status; "all RUNNING" is the count of \`success:\` lines in the
+daemon's main log. Every process a benchmark starts is killed by pid at the end.
+
+## Machine (last run)
+
+${HEADER_START}
+${HEADER_END}
+
+## Commands
+
+Build once with \`npx tsc -p .\` (or let \`npm run bench\` do it), then:
+
+${ALL.map((n) => `- \`node dist/bench/${n}.js\``).join('\n')}
+- all of them, updating this file: \`npm run bench\` (or \`npm run bench -- <name>...\` for some)
+
+${ALL.map((n) => marker(n).join('\n_not run yet_\n')).join('\n\n')}
+`;
+}
+
+function replaceBetween(text, start, end, body) {
+  const i = text.indexOf(start);
+  const j = text.indexOf(end);
+  if (i < 0 || j < i) return `${text.trimEnd()}\n\n${start}\n${body}\n${end}\n`;
+  return `${text.slice(0, i + start.length)}\n${body}\n${text.slice(j)}`;
+}
+
+if (write && sections.size > 0) {
+  let doc = existsSync(DOC) ? readFileSync(DOC, 'utf8') : skeleton();
+  doc = replaceBetween(doc, HEADER_START, HEADER_END, machine());
+  for (const [n, body] of sections) doc = replaceBetween(doc, ...marker(n), body);
+  writeFileSync(DOC, doc);
+  console.error(`run-bench: wrote ${[...sections.keys()].join(', ')} into docs/benchmarks.md`);
+}
+process.exit(failed > 0 ? 1 : 0);

@@ -16,8 +16,13 @@ export class LoadReport {
   private readonly messageList: ConfigMessage[] = [];
   private readonly seen = new Set<string>();
 
+  /**
+   * Record a problem. The same failed expansion seen with a different set of names (a group-level
+   * and a program-level read of `priority`, say) counts once.
+   */
   problem(p: ConfigProblem): void {
-    if (this.once(`p${JSON.stringify(p)}`)) this.problemList.push(p);
+    const key = { ...p, message: p.message.replace(/ Available names: [^]*$/, '') };
+    if (this.once(`p${JSON.stringify(key)}`)) this.problemList.push(p);
   }
 
   warn(message: string): void {

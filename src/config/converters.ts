@@ -67,7 +67,8 @@ export function byteSize(raw: string): number {
 export function signal(raw: string): number {
   const n = pyInt(raw);
   if (n !== undefined) {
-    if (parseSignal(n) === undefined) throw new ConversionError(`value ${pyRepr(raw)} is not a valid signal number`);
+    // 0 is accepted because Python's signal module has SIG_DFL/SIG_BLOCK = 0 among its SIG* values.
+    if (n !== 0 && parseSignal(n) === undefined) throw new ConversionError(`value ${pyRepr(raw)} is not a valid signal number`);
     return n;
   }
   const num = parseSignal(raw.trim().toUpperCase());

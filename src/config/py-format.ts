@@ -25,65 +25,104 @@ interface Spec {
 
 const CONVERSIONS = 'sradiuoxXeEfFgGc';
 
+/**
+ * Python's positional-argument cursor: with a mapping, the one positional argument is the mapping
+ * itself; a `%(key)` conversion replaces it with that key's value. Each is consumed once.
+ */
+const MAPPING = Symbol('mapping');
+type Arg = FormatValue | typeof MAPPING;
+
 /** Format `template` with `mapping`, left to right, failing on the first problem like Python. */
 export function pyFormat(template: string, mapping: ReadonlyMap<string, FormatValue>): string {
-  let out = '';
-  let i = 0;
-  while (i < template.length) {
-    const pct = template.indexOf('%', i);
-    if (pct < 0) {
-      out += template.slice(i);
-      break;
-    }
-    out += template.slice(i, pct);
-    const parsed = parseConversion(template, pct + 1, mapping);
-    out += parsed.text;
-    i = parsed.next;
-  }
-  return out;
+  return new Formatter(template, mapping).run();
 }
 
-function parseConversion(
-  t: string,
-  start: number,
-  mapping: ReadonlyMap<string, FormatValue>,
-): { text: string; next: number } {
-  let i = start;
-  if (i >= t.length) throw new FormatSyntaxError('incomplete format');
-  if (t[i] === '%') return { text: '%', next: i + 1 };
-  let value: FormatValue | undefined;
-  if (t[i] === '(') {
-    const key = readKey(t, i + 1);
-    // Python looks the key up as soon as it is parsed, before reading flags or the conversion.
-    value = mapping.get(key.key);
-    if (value === undefined) throw new FormatKeyError(key.key);
-    i = key.next;
+class Formatter {
+  private pos = 0;
+  private available: Arg | undefined = MAPPING;
+
+  constructor(
+    private readonly t: string,
+    private readonly mapping: ReadonlyMap<string, FormatValue>,
+  ) {}
+
+  run(): string {
+    let out = '';
+    while (this.pos < this.t.length) {
+      const pct = this.t.indexOf('%', this.pos);
+      if (pct < 0) {
+        out += this.t.slice(this.pos);
+        break;
+      }
+      out += this.t.slice(this.pos, pct);
+      this.pos = pct + 1;
+      out += this.conversion();
+    }
+    return out;
   }
-  const spec: Spec = { flags: '', width: 0, precision: undefined };
-  while (i < t.length && '-+ #0'.includes(t[i] as string)) spec.flags += t[i++];
-  if (t[i] === '*') throw new FormatSyntaxError('not enough arguments for format string');
-  const width = /^\d+/.exec(t.slice(i));
-  if (width) {
-    spec.width = Number(width[0]);
-    i += width[0].length;
+
+  private nextArg(): Arg {
+    const arg = this.available;
+    if (arg === undefined) throw new FormatSyntaxError('not enough arguments for format string');
+    this.available = undefined;
+    return arg;
   }
-  if (t[i] === '.') {
-    i++;
-    if (t[i] === '*') throw new FormatSyntaxError('not enough arguments for format string');
-    const prec = /^\d*/.exec(t.slice(i))?.[0] ?? '';
-    spec.precision = prec === '' ? 0 : Number(prec);
-    i += prec.length;
+
+  private peek(): string | undefined {
+    return this.t[this.pos];
   }
-  while (i < t.length && 'hlL'.includes(t[i] as string)) i++;
-  if (i >= t.length) throw new FormatSyntaxError('incomplete format');
-  const conv = t[i] as string;
-  if (!CONVERSIONS.includes(conv)) {
-    const code = conv.codePointAt(0) ?? 0;
-    throw new FormatSyntaxError(`unsupported format character '${conv}' (0x${code.toString(16)}) at index ${i}`);
+
+  private conversion(): string {
+    if (this.pos >= this.t.length) throw new FormatSyntaxError('incomplete format');
+    if (this.peek() === '%') {
+      this.pos++;
+      return '%';
+    }
+    if (this.peek() === '(') {
+      const key = readKey(this.t, this.pos + 1);
+      // Python looks the key up as soon as it is parsed, before reading flags or the conversion.
+      const value = this.mapping.get(key.key);
+      if (value === undefined) throw new FormatKeyError(key.key);
+      this.available = value;
+      this.pos = key.next;
+    }
+    const spec: Spec = { flags: '', width: 0, precision: undefined };
+    while ('-+ #0'.includes(this.peek() ?? 'x')) spec.flags += this.t[this.pos++];
+    spec.width = this.number() ?? 0;
+    if (spec.width < 0) {
+      spec.flags += '-';
+      spec.width = -spec.width;
+    }
+    if (this.peek() === '.') {
+      this.pos++;
+      spec.precision = Math.max(0, this.number() ?? 0);
+    }
+    // One length modifier (h, l, L) is accepted and ignored.
+    if ('hlL'.includes(this.peek() ?? 'x')) this.pos++;
+    if (this.pos >= this.t.length) throw new FormatSyntaxError('incomplete format');
+    const conv = this.t[this.pos++] as string;
+    // CPython takes the argument before it looks at the conversion character.
+    const arg = this.nextArg();
+    if (!CONVERSIONS.includes(conv)) {
+      const code = conv.codePointAt(0) ?? 0;
+      throw new FormatSyntaxError(`unsupported format character '${conv}' (0x${code.toString(16)}) at index ${this.pos - 1}`);
+    }
+    return convert(conv, arg === MAPPING ? this.mapping : arg, spec);
   }
-  // With a mapping, Python has no positional argument to give a key-less conversion.
-  if (value === undefined) throw new FormatSyntaxError('not enough arguments for format string');
-  return { text: convert(conv, value, spec), next: i + 1 };
+
+  /** Digits, or `*` taking an int argument; undefined when neither is there. */
+  private number(): number | undefined {
+    if (this.peek() === '*') {
+      this.pos++;
+      const arg = this.nextArg();
+      if (typeof arg !== 'number') throw new FormatSyntaxError('* wants int');
+      return arg;
+    }
+    const digits = /^\d+/.exec(this.t.slice(this.pos))?.[0];
+    if (digits === undefined) return undefined;
+    this.pos += digits.length;
+    return Number(digits);
+  }
 }
 
 function readKey(t: string, start: number): { key: string; next: number } {
@@ -98,7 +137,9 @@ function readKey(t: string, start: number): { key: string; next: number } {
   throw new FormatSyntaxError('incomplete format key');
 }
 
-function convert(conv: string, value: FormatValue, spec: Spec): string {
+type Value = FormatValue | ReadonlyMap<string, FormatValue>;
+
+function convert(conv: string, value: Value, spec: Spec): string {
   switch (conv) {
     case 's':
     case 'r':
@@ -118,9 +159,20 @@ function convert(conv: string, value: FormatValue, spec: Spec): string {
   }
 }
 
-function stringOf(conv: string, value: FormatValue): string {
-  if (conv === 's' || typeof value === 'number') return String(value);
-  const r = pyRepr(value);
+function stringOf(conv: string, value: Value): string {
+  if (typeof value === 'number') return String(value);
+  if (typeof value !== 'string') return asciiIf(conv, dictRepr(value));
+  if (conv === 's') return value;
+  return asciiIf(conv, pyRepr(value));
+}
+
+/** Python's repr of a dict, for a key-less %s that formats the mapping itself. */
+function dictRepr(m: ReadonlyMap<string, FormatValue>): string {
+  const items = [...m].map(([k, v]) => `${pyRepr(k)}: ${typeof v === 'number' ? v : pyRepr(v)}`);
+  return `{${items.join(', ')}}`;
+}
+
+function asciiIf(conv: string, r: string): string {
   // ascii() is repr() with every non-ASCII character escaped.
   return conv === 'a' ? r.replace(/[^\x00-\x7f]/gu, escapeNonAscii) : r;
 }
@@ -136,16 +188,20 @@ function truncate(s: string, precision: number | undefined): string {
   return precision === undefined ? s : s.slice(0, precision);
 }
 
-function charOf(value: FormatValue): string {
+function charOf(value: Value): string {
   if (typeof value === 'number') return String.fromCodePoint(value);
-  if ([...value].length === 1) return value;
+  if (typeof value === 'string' && [...value].length === 1) return value;
   throw new FormatSyntaxError('%c requires int or char');
 }
 
-function formatInteger(conv: string, value: FormatValue, spec: Spec): string {
+function typeName(value: Value): string {
+  return typeof value === 'string' ? 'str' : 'dict';
+}
+
+function formatInteger(conv: string, value: Value, spec: Spec): string {
   if (typeof value !== 'number') {
     const kind = 'oxX'.includes(conv) ? 'an integer' : 'a real number';
-    throw new FormatSyntaxError(`%${conv} format: ${kind} is required, not str`);
+    throw new FormatSyntaxError(`%${conv} format: ${kind} is required, not ${typeName(value)}`);
   }
   const n = Math.trunc(value);
   const radix = conv === 'o' ? 8 : conv === 'x' || conv === 'X' ? 16 : 10;
@@ -156,8 +212,8 @@ function formatInteger(conv: string, value: FormatValue, spec: Spec): string {
   return padNumber(signOf(n, spec) + prefix, digits, spec);
 }
 
-function formatFloat(conv: string, value: FormatValue, spec: Spec): string {
-  if (typeof value !== 'number') throw new FormatSyntaxError('must be real number, not str');
+function formatFloat(conv: string, value: Value, spec: Spec): string {
+  if (typeof value !== 'number') throw new FormatSyntaxError(`must be real number, not ${typeName(value)}`);
   const precision = spec.precision ?? 6;
   const abs = Math.abs(value);
   let body: string;

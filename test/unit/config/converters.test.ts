@@ -40,6 +40,8 @@ describe('converters (reference §1.2)', () => {
     assert.equal(c.signal('sigterm'), 15);
     assert.equal(c.signal(' int '), 2);
     assert.equal(c.signal('9'), 9);
+    // Python's signal module lists SIG_DFL (0) among its SIG* values, so supervisor accepts 0.
+    assert.equal(c.signal('0'), 0);
     fails(c.signal, 'FOO', "value 'FOO' is not a valid signal name");
     fails(c.signal, '99', "value '99' is not a valid signal number");
   });

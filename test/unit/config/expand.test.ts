@@ -27,6 +27,18 @@ describe('python %-formatting', () => {
     assert.equal(pyFormat('%(b).2f %(b)e %(b)g', m), '7.00 7.000000e+00 7');
   });
 
+  it('treats the mapping as the one positional argument, as Python does', () => {
+    const m = new Map<string, string | number>([['a', 'A'], ['b', 7]]);
+    assert.equal(pyFormat('%s', m), "{'a': 'A', 'b': 7}");
+    const syntax = (template: string, message: string): void =>
+      assert.throws(() => pyFormat(template, m), (e: unknown) => e instanceof FormatSyntaxError && e.message === message, template);
+    syntax('%d', '%d format: a real number is required, not dict');
+    syntax('%(b)*d', 'not enough arguments for format string');
+    syntax('%(a)*d', '* wants int');
+    syntax('%(a)s%)', 'not enough arguments for format string');
+    syntax('%ll', "unsupported format character 'l' (0x6c) at index 2");
+  });
+
   it('accepts nested parentheses in a key, as CPython does', () => {
     assert.equal(pyFormat('%(a(b)c)s', new Map([['a(b)c', 1]])), '1');
   });

@@ -74,7 +74,7 @@ export class Daemon {
     }
     for (const m of config.messages) this.log.log(m.level, m.message);
     if (first) for (const m of this.opts.startupMessages ?? []) this.log.info(m);
-    if (!s.nocleanup) cleanupAutoLogs(s.childlogdir, s.identifier);
+    if (!s.nocleanup) cleanupAutoLogs(s.childlogdir, s.identifier, this.log);
 
     this.bus = new EventBus(this.log);
     this.listeners = new HttpListeners(notFoundHandler);

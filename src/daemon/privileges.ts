@@ -11,7 +11,7 @@ export function dropPrivileges(user: UserSpec | null): string | undefined {
   if (uid === user.uid) return undefined;
   if (uid !== 0) return "Can't drop privilege as nonroot user";
   try {
-    process.initgroups?.(user.name, user.gid);
+    (process as NodeJS.Process & { initgroups?: (user: string, group: number) => void }).initgroups?.(user.name, user.gid);
     process.setgid?.(user.gid);
     process.setuid?.(user.uid);
   } catch (e) {

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import { VigilError } from '../core/errors';
-import type { InetHttpServerConfig, UnixHttpServerConfig } from '../config/types';
+import type { HttpAuth, InetHttpServerConfig, UnixHttpServerConfig } from '../config/types';
 
 /** supervisord's words when a configured socket or port is taken by a live server. */
 export const ADDRESS_IN_USE_MESSAGE =
@@ -62,7 +62,8 @@ export class HttpListeners {
   private readonly servers: http.Server[] = [];
   private unixFile: string | null = null;
 
-  constructor(private readonly handler: http.RequestListener) {}
+  /** `makeHandler` gets each listener's own credentials. */
+  constructor(private readonly makeHandler: (auth: HttpAuth | null) => http.RequestListener) {}
 
   async open(specs: ServerSpecs): Promise<void> {
     if (specs.unix !== null) await this.openUnix(specs.unix);
@@ -72,7 +73,7 @@ export class HttpListeners {
   private async openUnix(spec: UnixHttpServerConfig): Promise<void> {
     if (await unixSocketInUse(spec.file)) throw new AddressInUseError(spec.file);
     try { fs.unlinkSync(spec.file); } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e; }
-    const server = this.makeServer();
+    const server = this.makeServer(spec.auth);
     await listen(server, { path: spec.file }, spec.file);
     this.unixFile = spec.file;
     fs.chmodSync(spec.file, spec.chmod);
@@ -80,13 +81,13 @@ export class HttpListeners {
   }
 
   private async openInet(spec: InetHttpServerConfig): Promise<void> {
-    const server = this.makeServer();
+    const server = this.makeServer(spec.auth);
     const host = spec.host === '' ? undefined : spec.host;
     await listen(server, { port: spec.port, host, exclusive: true }, `${spec.host}:${spec.port}`);
   }
 
-  private makeServer(): http.Server {
-    const server = http.createServer({ keepAlive: true }, this.handler);
+  private makeServer(auth: HttpAuth | null): http.Server {
+    const server = http.createServer({ keepAlive: true }, this.makeHandler(auth));
     // Slow or half-open clients must not pin sockets forever.
     server.headersTimeout = 30_000;
     server.requestTimeout = 60_000;
@@ -95,15 +96,22 @@ export class HttpListeners {
     return server;
   }
 
-  /** Close every listener and remove the unix socket file. */
-  async close(): Promise<void> {
+  /**
+   * Stop accepting, let in-flight answers (e.g. the reply to `shutdown`) finish for a moment, then
+   * drop whatever is left (log followers), and remove the unix socket file.
+   */
+  async close(graceMs = 1000): Promise<void> {
     const servers = this.servers.splice(0);
     await Promise.all(
       servers.map(
         (s) =>
           new Promise<void>((resolve) => {
-            s.close(() => resolve());
-            s.closeAllConnections();
+            const force = setTimeout(() => s.closeAllConnections(), graceMs);
+            s.close(() => {
+              clearTimeout(force);
+              resolve();
+            });
+            s.closeIdleConnections();
           }),
       ),
     );

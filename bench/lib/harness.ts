@@ -371,9 +371,14 @@ export function verdict(ok: boolean | undefined): string {
   return ok === undefined ? 'not measured' : ok ? 'met' : '**not met**';
 }
 
+const startLoad = os.loadavg()[0] as number;
+
+/** When the benchmark started, and how busy the machine was then (other work skews every number here). */
 export function stamp(): string {
-  return new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  const at = new Date(Date.now() - process.uptime() * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+  return `${at} (1-min load average ${startLoad.toFixed(2)} at start)`;
 }
+if (startLoad > 0.5) log(`warning: 1-min load average is ${startLoad.toFixed(2)}; other work on this machine will skew the numbers`);
 
 /** Result of running one side: its numbers, or why it could not be measured. */
 export type Outcome<T> = { ok: true; value: T } | { ok: false; error: string };

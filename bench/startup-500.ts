@@ -3,18 +3,20 @@
  * startsecs=0. Measures the seconds from spawning the daemon to the 500th `success:` line in its main log (polled
  * every 5 ms), and the daemon's VmRSS once all are running (right away and after 2 s). Floor: 500 bare spawns of
  * the same command in a tight loop from Node (stdio ignored, and with stdout/stderr pipes like a supervisor).
+ * Also: SIGTERM → daemon exit with all of them running. BENCH_RUNS runs (default 3) per daemon, medians.
  *
- *   node dist/bench/startup-500.js           (BENCH_PROGRAMS=n to change the count)
+ *   node dist/bench/startup-500.js           (BENCH_PROGRAMS=n, BENCH_RUNS=n to change the count and repeats)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import {
-  DaemonRun, attempt, emit, fmt, kinds, log, monoSec, ratio, runMain, sleep, stamp, table, track, verdict,
+  DaemonRun, attempt, emit, fmt, kinds, log, median, monoSec, ratio, runMain, sleep, stamp, table, track, verdict,
   type Kind, type Outcome,
 } from './lib/harness';
 
 const N = Math.max(1, Number(process.env.BENCH_PROGRAMS ?? 500));
+const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
 
-interface Result { seconds: number; rss: number; rssSettled: number; cpu: number }
+interface Result { seconds: number; rss: number; rssSettled: number; cpu: number; shutdown: number }
 
 async function daemonStartup(kind: Kind): Promise<Result> {
   const d = new DaemonRun(kind, 'startup');
@@ -29,9 +31,11 @@ async function daemonStartup(kind: Kind): Promise<Result> {
     await sleep(2_000);
     const rssSettled = d.rssMiB();
     log(`${kind}: ${N} RUNNING after ${fmt(seconds, 3)} s, CPU ${fmt(cpu)} s, RSS ${fmt(rss, 1)} MiB (${fmt(rssSettled, 1)} after 2 s)`);
-    return { seconds, rss, rssSettled, cpu };
+    const shutdown = await d.stop(30_000);
+    log(`${kind}: SIGTERM → exit with ${N} programs in ${fmt(shutdown, 3)} s`);
+    return { seconds, rss, rssSettled, cpu, shutdown };
   } finally {
-    await d.stop(30_000);
+    await d.stop(30_000); // no-op when already stopped
   }
 }
 
@@ -61,10 +65,32 @@ async function floor(pipes: boolean): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const floorIgnore = await floor(false);
-  const floorPipes = await floor(true);
+  const floorIgnore: number[] = [];
+  const floorPipes: number[] = [];
+  const runs = new Map<Kind, Result[]>(kinds().map((k) => [k, []]));
+  const errs = new Map<Kind, string>();
+  for (let i = 0; i < RUNS; i++) {
+    floorIgnore.push(await floor(false));
+    floorPipes.push(await floor(true));
+    for (const k of kinds()) {
+      if (errs.has(k)) continue;
+      const o = await attempt(k, () => daemonStartup(k));
+      if (o.ok) runs.get(k)?.push(o.value);
+      else errs.set(k, o.error);
+    }
+  }
   const res = new Map<Kind, Outcome<Result>>();
-  for (const k of kinds()) res.set(k, await attempt(k, () => daemonStartup(k)));
+  for (const [k, rs] of runs) {
+    if (rs.length === 0) {
+      res.set(k, { ok: false, error: errs.get(k) ?? 'no run' });
+      continue;
+    }
+    const m = (f: (r: Result) => number): number => median(rs.map(f));
+    res.set(k, { ok: true, value: {
+      seconds: m((r) => r.seconds), rss: m((r) => r.rss), rssSettled: m((r) => r.rssSettled), cpu: m((r) => r.cpu),
+      shutdown: m((r) => r.shutdown),
+    } });
+  }
 
   const val = (k: Kind, f: (r: Result) => number): number | undefined => {
     const o = res.get(k);
@@ -85,16 +111,22 @@ async function main(): Promise<void> {
       ratio(val('vigild', (r) => r.rss), val('supervisord', (r) => r.rss)), '', ''],
     ['daemon RSS 2 s later, MiB', cell('vigild', (r) => r.rssSettled, 1), cell('supervisord', (r) => r.rssSettled, 1),
       ratio(vR, val('supervisord', (r) => r.rssSettled)), '≤ 80 MiB', verdict(vR === undefined ? undefined : vR <= 80)],
-    [`floor: ${N} bare spawns from Node (stdio ignored / piped), s`, `${fmt(floorIgnore, 3)} / ${fmt(floorPipes, 3)}`, '', '', '', ''],
+    [`SIGTERM → daemon exit (stops all ${N}), s`, cell('vigild', (r) => r.shutdown, 3), cell('supervisord', (r) => r.shutdown, 3),
+      ratio(val('vigild', (r) => r.shutdown), val('supervisord', (r) => r.shutdown)), '', ''],
+    [`floor: ${N} bare spawns from Node (stdio ignored / piped), s`, `${fmt(median(floorIgnore), 3)} / ${fmt(median(floorPipes), 3)}`, '', '', '', ''],
   ];
+  const each = [...runs].map(([k, rs]) => `${k} ${rs.map((r) => fmt(r.seconds, 3)).join(', ') || 'none'}`).join('; ');
   const errors = [...res].filter(([, o]) => !o.ok).map(([k, o]) => `**${k} could not be measured: ${(o as { error: string }).error}**`);
   emit(`## Startup: ${N} programs to RUNNING
 
 Measured ${stamp()}. Command: \`node dist/bench/startup-500.js\`. ${N} × \`[program:pN]\` with \`command=/bin/sleep 1000\`,
 startsecs=0 (default stdout/stderr AUTO logs); seconds from spawning the daemon until its main log holds ${N} \`success:\`
-lines (polled every 5 ms). RSS is VmRSS from /proc/<pid>/status. Ratio = vigild ÷ supervisord.
+lines (polled every 5 ms). RSS is VmRSS from /proc/<pid>/status. Medians of ${RUNS} runs per daemon, interleaved.
+Ratio = vigild ÷ supervisord.
 
 ${table(['metric', 'vigild', 'supervisord 4.2.5', 'ratio', 'goal', 'goal met?'], rows)}
+
+Individual runs (spawn → ${N}th \`success:\`, s): ${each}.
 ${errors.length > 0 ? `\n${errors.join('\n\n')}\n` : ''}`);
 }
 

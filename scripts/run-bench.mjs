@@ -5,6 +5,8 @@
 //   npm run bench                          all benchmarks, rewrite the machine header and every section
 //   npm run bench -- idle startup-500      only these; the other sections of docs/benchmarks.md are kept
 //   npm run bench -- --no-write            print only
+//   env: BENCH_QUIET_WAIT=s (default 300: each benchmark waits up to s seconds for an idle machine first),
+//        BENCH_DAEMONS=vigild|supervisord, VIGILD=path/to/vigild.js, BENCH_KEEP=1 (keep temp dirs)
 //
 // Each benchmark prints its markdown section on stdout (progress on stderr). A section is replaced only when its
 // benchmark exited 0 and printed something, so docs/benchmarks.md only ever holds numbers from real runs.
@@ -53,6 +55,8 @@ for (const n of names) {
     encoding: 'utf8',
     timeout: PER_BENCH_TIMEOUT_MS,
     killSignal: 'SIGTERM', // the benchmark's handler kills every process it started, by pid
+    // Each benchmark first waits (bounded) for the machine to be quiet; BENCH_QUIET_WAIT=0 skips that.
+    env: { ...process.env, BENCH_QUIET_WAIT: process.env.BENCH_QUIET_WAIT ?? '300' },
   });
   const out = (r.stdout ?? '').trim();
   process.stdout.write(`${out}\n\n`);

@@ -186,6 +186,7 @@ export class DaemonRun {
   readonly childPids = new Set<number>();
   private exited: Promise<void> = Promise.resolve();
   private exitInfo: string | null = null;
+  private stopped = false;
 
   constructor(readonly kind: Kind, bench: string) {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), `vigil-bench-${bench}-${kind}-`));
@@ -307,8 +308,12 @@ export class DaemonRun {
   /**
    * SIGTERM the daemon and wait (bounded) for it to stop its children and exit; then SIGKILL whatever is left of
    * it and of every child pid it logged or that was its descendant. Removes the temp dir unless BENCH_KEEP=1.
+   * Returns the seconds from SIGTERM to the daemon's exit (NaN if it had to be killed or was already gone).
    */
-  async stop(timeoutMs = 15_000): Promise<void> {
+  async stop(timeoutMs = 15_000): Promise<number> {
+    if (this.stopped) return NaN;
+    this.stopped = true;
+    let seconds = NaN;
     if (this.pid !== 0) {
       this.poll();
       for (const p of descendants(this.pid)) track(p);
@@ -318,10 +323,13 @@ export class DaemonRun {
         if (s !== undefined) known.set(p, s.starttime);
       }
       if (this.alive) {
+        const t0 = monoSec();
         try { process.kill(this.pid, 'SIGTERM'); } catch { /* gone */ }
         const t = sleep(timeoutMs).then(() => 'timeout');
         if ((await Promise.race([this.exited.then(() => 'exited'), t])) === 'timeout') {
           log(`${this.kind} (pid ${this.pid}) did not exit ${timeoutMs} ms after SIGTERM; SIGKILL`);
+        } else {
+          seconds = monoSec() - t0;
         }
       }
       for (const [p, st] of known) {
@@ -331,6 +339,7 @@ export class DaemonRun {
     }
     if (process.env.BENCH_KEEP !== '1') fs.rmSync(this.dir, { recursive: true, force: true });
     else log(`kept ${this.dir}`);
+    return seconds;
   }
 }
 
@@ -371,14 +380,41 @@ export function verdict(ok: boolean | undefined): string {
   return ok === undefined ? 'not measured' : ok ? 'met' : '**not met**';
 }
 
-const startLoad = os.loadavg()[0] as number;
+let startLoad = os.loadavg()[0] as number;
+let startAt = Date.now();
 
 /** When the benchmark started, and how busy the machine was then (other work skews every number here). */
 export function stamp(): string {
-  const at = new Date(Date.now() - process.uptime() * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
-  return `${at} (1-min load average ${startLoad.toFixed(2)} at start)`;
+  const at = new Date(startAt).toISOString().replace(/\.\d+Z$/, 'Z');
+  return `${at} (1-min load average ${startLoad.toFixed(2)} at start, ${(os.loadavg()[0] as number).toFixed(2)} at end)`;
 }
-if (startLoad > 0.5) log(`warning: 1-min load average is ${startLoad.toFixed(2)}; other work on this machine will skew the numbers`);
+/**
+ * Wait (at most BENCH_QUIET_WAIT seconds, default 0) until the machine is quiet: under 10 % of all CPUs busy over a
+ * 2 s sample of /proc/stat. Other work on a 2-CPU box skews every number, so run-bench sets this.
+ */
+export async function waitQuiet(): Promise<void> {
+  const limit = Number(process.env.BENCH_QUIET_WAIT ?? 0) * 1000;
+  if (!(limit > 0)) return;
+  const sample = (): [number, number] => {
+    const f = (fs.readFileSync('/proc/stat', 'utf8').split('\n')[0] as string).trim().split(/\s+/).slice(1).map(Number);
+    const idle = (f[3] ?? 0) + (f[4] ?? 0);
+    return [f.reduce((a, b) => a + b, 0), idle];
+  };
+  const deadline = Date.now() + limit;
+  for (;;) {
+    const [t0, i0] = sample();
+    await sleep(2000);
+    const [t1, i1] = sample();
+    const busy = 1 - (i1 - i0) / Math.max(1, t1 - t0);
+    if (busy < 0.1) return;
+    if (Date.now() > deadline) {
+      log(`machine still ${(busy * 100).toFixed(0)} % busy after waiting ${limit / 1000} s; measuring anyway`);
+      return;
+    }
+    log(`machine ${(busy * 100).toFixed(0)} % busy; waiting for it to calm down`);
+  }
+}
+
 
 /** Result of running one side: its numbers, or why it could not be measured. */
 export type Outcome<T> = { ok: true; value: T } | { ok: false; error: string };
@@ -400,7 +436,12 @@ export function emit(markdown: string): void {
 
 /** Run a benchmark's main, cleaning up on every path. */
 export function runMain(main: () => Promise<void>): void {
-  main().then(
+  waitQuiet().then(() => {
+    startAt = Date.now();
+    startLoad = os.loadavg()[0] as number;
+    if (startLoad > 0.5) log(`warning: 1-min load average is ${startLoad.toFixed(2)}; other work on this machine will skew the numbers`);
+    return main();
+  }).then(
     () => { killTracked(); process.exit(0); },
     (e: unknown) => {
       log(`failed: ${(e as Error).stack ?? String(e)}`);

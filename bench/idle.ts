@@ -13,7 +13,7 @@ const N = Math.max(1, Number(process.env.BENCH_PROGRAMS ?? 100));
 const IDLE_S = Math.max(1, Number(process.env.BENCH_IDLE_SECONDS ?? 30));
 const SETTLE_S = 5;
 
-interface Result { cpu: number; rssStart: number; rssEnd: number }
+interface Result { cpu: number; thirds: number[]; rssStart: number; rssEnd: number }
 
 async function idle(kind: Kind): Promise<Result> {
   const d = new DaemonRun(kind, 'idle');
@@ -24,14 +24,18 @@ async function idle(kind: Kind): Promise<Result> {
     await d.waitSuccesses(N, 60_000);
     await sleep(SETTLE_S * 1_000);
     const rssStart = d.rssMiB();
-    const cpu0 = d.cpu();
-    await sleep(IDLE_S * 1_000);
-    const cpu = d.cpu() - cpu0;
+    const marks = [d.cpu()];
+    for (let i = 1; i <= 3; i++) {
+      await sleep((IDLE_S * 1_000) / 3);
+      marks.push(d.cpu());
+    }
+    const cpu = (marks[3] as number) - (marks[0] as number);
+    const thirds = [1, 2, 3].map((i) => (marks[i] as number) - (marks[i - 1] as number));
     const rssEnd = d.rssMiB();
     d.poll();
     d.assertAlive();
-    log(`${kind}: ${fmt(cpu)} CPU s over ${IDLE_S} s idle, RSS ${fmt(rssStart, 1)} → ${fmt(rssEnd, 1)} MiB`);
-    return { cpu, rssStart, rssEnd };
+    log(`${kind}: ${fmt(cpu)} CPU s over ${IDLE_S} s idle (${thirds.map((x) => fmt(x)).join(' + ')}), RSS ${fmt(rssStart, 1)} → ${fmt(rssEnd, 1)} MiB`);
+    return { cpu, thirds, rssStart, rssEnd };
   } finally {
     await d.stop();
   }
@@ -48,12 +52,17 @@ async function main(): Promise<void> {
     const o = res.get(k);
     return o === undefined ? 'n/a' : o.ok ? fmt(f(o.value), digits) : 'failed';
   };
+  const thirds = (k: Kind): string => {
+    const o = res.get(k);
+    return o === undefined ? 'n/a' : o.ok ? o.value.thirds.map((x) => fmt(x)).join(' + ') : 'failed';
+  };
   const vR = val('vigild', (r) => r.rssEnd);
   const vC = val('vigild', (r) => r.cpu);
   const sC = val('supervisord', (r) => r.cpu);
   const rows = [
     [`daemon CPU over ${IDLE_S} s idle, s`, cell('vigild', (r) => r.cpu, 2), cell('supervisord', (r) => r.cpu, 2),
       ratio(vC, sC), '≤ supervisord', verdict(vC === undefined || sC === undefined ? undefined : vC <= sC)],
+    [`… split in thirds of ${fmt(IDLE_S / 3, 0)} s, s`, thirds('vigild'), thirds('supervisord'), '', '', ''],
     ['daemon RSS at the start of the window, MiB', cell('vigild', (r) => r.rssStart, 1), cell('supervisord', (r) => r.rssStart, 1),
       ratio(val('vigild', (r) => r.rssStart), val('supervisord', (r) => r.rssStart)), '', ''],
     ['daemon RSS at the end of the window, MiB', cell('vigild', (r) => r.rssEnd, 1), cell('supervisord', (r) => r.rssEnd, 1),

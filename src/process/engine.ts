@@ -19,14 +19,13 @@ import { buildProcessInfo, type ProcessInfo } from './process-info';
 import { RedirectPipes } from './redirect-pipes';
 import {
   forEachProcess,
+  forEachProcessNow,
   isNotRunning,
   isRunning,
   isSignallable,
   signalOne,
   startOne,
   stopOne,
-  success,
-  failure,
   type ProcessResult,
 } from './requests';
 import { ShutdownSequence } from './shutdown';
@@ -173,22 +172,23 @@ export class ProcessEngine {
   }
 
   /** signalProcess: BAD_SIGNAL, NOT_RUNNING, BAD_NAME, FAILED. A group namespec signals the group. */
-  signalProcess(namespec: string, signal: string | number): void | Promise<ProcessResult[]> {
+  signalProcess(namespec: string, signal: string | number): void | ProcessResult[] {
     this.assertRunning();
     const { group, process } = this.lookup(namespec);
     if (process === null) return this.signalGroup(group.name, signal);
     signalOne(process, namespec, signal);
   }
 
-  signalGroup(name: string, signal: string | number): Promise<ProcessResult[]> {
+  /** signalProcessGroup: result structs for the signallable processes only; BAD_NAME. */
+  signalGroup(name: string, signal: string | number): ProcessResult[] {
     this.assertRunning();
     const group = this.lookupGroup(name);
-    return forEachProcess(group.byPriority(), isSignallable, (p, n) => signalOne(p, n, signal));
+    return forEachProcessNow(group.byPriority(), isSignallable, (p, n) => signalOne(p, n, signal));
   }
 
-  signalAllProcesses(signal: string | number): Promise<ProcessResult[]> {
+  signalAllProcesses(signal: string | number): ProcessResult[] {
     this.assertRunning();
-    return forEachProcess(this.allByPriority(), isSignallable, (p, n) => signalOne(p, n, signal));
+    return forEachProcessNow(this.allByPriority(), isSignallable, (p, n) => signalOne(p, n, signal));
   }
 
   /** sendProcessStdin: NOT_RUNNING (no child, or being stopped), NO_FILE (stdin closed), BAD_NAME. */
@@ -211,13 +211,9 @@ export class ProcessEngine {
 
   clearAllProcessLogs(): ProcessResult[] {
     this.assertRunning();
-    return this.allByPriority().map((p) => {
-      try {
-        this.clearProcessLogs(p.namespec);
-        return success(p);
-      } catch (e) {
-        return failure(p, e);
-      }
+    return forEachProcessNow(this.allByPriority(), () => true, (_p, n) => {
+      this.clearProcessLogs(n);
+      return true;
     });
   }
 

@@ -119,6 +119,25 @@ export async function forEachProcess(
   return results;
 }
 
+/** `forEachProcess` for requests that never defer (signals, clearing logs). */
+export function forEachProcessNow(
+  processes: readonly Subprocess[],
+  predicate: (p: Subprocess) => boolean,
+  fn: (p: Subprocess, name: string) => true,
+): ProcessResult[] {
+  const results: ProcessResult[] = [];
+  for (const p of processes) {
+    if (!predicate(p)) continue;
+    try {
+      fn(p, p.namespec);
+      results.push(success(p));
+    } catch (e) {
+      results.push(failure(p, e));
+    }
+  }
+  return results;
+}
+
 export function success(p: Subprocess): ProcessResult {
   return { name: p.name, group: p.group, status: FAULT_CODES.SUCCESS, description: 'OK' };
 }

@@ -9,7 +9,7 @@ import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process'
 import * as fs from 'node:fs';
 import type * as net from 'node:net';
 import type { Readable, Writable } from 'node:stream';
-import type { UserSpec } from '../config/types';
+import type { ProcessConfig, UserSpec } from '../config/types';
 import type { RedirectPipes } from './redirect-pipes';
 
 /** util-linux setpriv: sets uid, gid AND the supplementary groups (Node's uid/gid options drop them). */
@@ -187,6 +187,22 @@ function startFailureChild(spec: LaunchSpec, message: string): LaunchResult {
 
 function launched(child: ChildProcess): Launched {
   return { child, pid: child.pid as number, stdin: child.stdin, stdout: child.stdout, stderr: child.stderr };
+}
+
+export interface ChildEnvironmentContext {
+  readonly daemonEnv: NodeJS.ProcessEnv;
+  readonly supervisordEnv: Readonly<Record<string, string>>;
+  readonly serverUrl: string | null;
+}
+
+/** supervisor's child environment: daemon env, SUPERVISOR_* variables, then `environment=` (later wins). */
+export function childEnvironment(config: ProcessConfig, ctx: ChildEnvironmentContext): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...ctx.daemonEnv, SUPERVISOR_ENABLED: '1' };
+  const url = config.serverurl === 'AUTO' ? ctx.serverUrl : config.serverurl;
+  if (url !== null && url !== '') env['SUPERVISOR_SERVER_URL'] = url;
+  env['SUPERVISOR_PROCESS_NAME'] = config.name;
+  env['SUPERVISOR_GROUP_NAME'] = config.groupName;
+  return Object.assign(env, ctx.supervisordEnv, config.environment);
 }
 
 export function errnoCode(e: unknown): string {

@@ -3,10 +3,8 @@
  * with a real child (spawn, signals, timers, events, log lines). Everything is event driven: the
  * child's 'exit' and the timers feed inputs back into `step`; there is no polling tick.
  */
-import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import { constants as osConstants } from 'node:os';
-import type { Readable, Writable } from 'node:stream';
 import type { ProcessConfig } from '../config/types';
 import type { Logger } from '../core/logger';
 import { signalName } from '../core/signals';
@@ -16,7 +14,8 @@ import { CommandError, resolveCommand, searchPath } from './command';
 import { OutputChannel } from './output/output-channel';
 import type { SyslogWriter } from './output/syslog';
 import type { RedirectPipes } from './redirect-pipes';
-import { errnoCode, launch, type Launched } from './spawner';
+import { childEnvironment, errnoCode, launch } from './spawner';
+import { ChildRun } from './child-run';
 import { INITIAL_SNAPSHOT, step, type Effect, type EmitEffect, type EngineMood, type ProcSnapshot, type StateInput, type TimerKind } from './state-machine';
 
 /** What every process of an activated group shares with the daemon. */
@@ -52,25 +51,6 @@ export interface StateChange {
   readonly fromState: ProcessStateName;
 }
 
-/** One child run: from a successful spawn to its reaping. */
-interface Run {
-  readonly pid: number;
-  readonly child: ChildProcess;
-  readonly stdin: Writable | null;
-  readonly stdout: OutputChannel;
-  readonly stderr: OutputChannel | null;
-  readonly streams: Readable[];
-  /** Output pipes not yet at EOF (a redirect pipe counts from the spawn, before it is accepted). */
-  open: number;
-  exit: { code: number | null; signal: number | null } | null;
-  finished: boolean;
-  grace: NodeJS.Timeout | null;
-  stdinBroken: boolean;
-}
-
-/** After 'exit', how long pipes still held open (by a grandchild) may keep the exit waiting for EOF. */
-const EXIT_DRAIN_MS = 50;
-
 export class Subprocess {
   readonly config: ProcessConfig;
   readonly ref: ProcessRef;
@@ -80,7 +60,7 @@ export class Subprocess {
   private lastKillError: string | null = null;
   private lastStopReport = 0;
   private snap: ProcSnapshot = INITIAL_SNAPSHOT;
-  private run: Run | null = null;
+  private run: ChildRun | null = null;
   private timer: { kind: TimerKind; cancel(): void } | null = null;
   private readonly queue: StateInput[] = [];
   private draining = false;
@@ -172,11 +152,8 @@ export class Subprocess {
   /** sendProcessStdin: `NOT_RUNNING` without a live, un-stopped child; `NO_FILE` when stdin is gone. */
   write(data: string | Buffer): 'OK' | 'NOT_RUNNING' | 'NO_FILE' {
     const run = this.run;
-    if (this.snap.pid === 0 || this.snap.killing || run === null || run.exit !== null) return 'NOT_RUNNING';
-    const stdin = run.stdin;
-    if (stdin === null || run.stdinBroken || stdin.destroyed || stdin.writableEnded) return 'NO_FILE';
-    stdin.write(data);
-    return 'OK';
+    if (this.snap.pid === 0 || this.snap.killing || run === null || run.exited) return 'NOT_RUNNING';
+    return run.write(data);
   }
 
   /** clearProcessLogs: the live run's channels, or (stopped) the files themselves. Throws VigilError FAILED. */
@@ -257,25 +234,13 @@ export class Subprocess {
       this.dispatch({ kind: 'spawnFailed', error: e instanceof CommandError ? e.message : String(e) });
       return;
     }
-    let stdout: OutputChannel;
-    let stderr: OutputChannel | null = null;
-    try {
-      stdout = this.makeChannel('stdout');
-      try {
-        if (!this.config.redirectStderr) stderr = this.makeChannel('stderr');
-      } catch (e) {
-        stdout.close();
-        throw e;
-      }
-    } catch (e) {
-      const code = errnoCode(e);
-      const error = code === 'EMFILE'
-        ? `too many open files to spawn '${this.name}'`
-        : `unknown error making dispatchers for '${this.name}': ${code}`;
-      this.dispatch({ kind: 'spawnFailed', error });
+    const channels = this.openChannels();
+    if (typeof channels === 'string') {
+      this.dispatch({ kind: 'spawnFailed', error: channels });
       return;
     }
-    let run: Run | null = null;
+    const { stdout, stderr } = channels;
+    let run: ChildRun | null = null;
     launch(
       {
         name: this.name,
@@ -288,8 +253,8 @@ export class Subprocess {
         redirectStderr: this.config.redirectStderr,
         pipes: this.ctx.pipes,
         onRedirectedOutput: (socket) => {
-          if (run === null || run.finished) socket.destroy();
-          else this.attachStream(run, socket, run.stdout, true);
+          if (run === null) socket.destroy();
+          else run.attachRedirected(socket);
         },
       },
       (result) => {
@@ -299,10 +264,36 @@ export class Subprocess {
           this.dispatch({ kind: 'spawnFailed', error: result.error });
           return;
         }
-        run = this.attach(result.launched, stdout, stderr);
-        this.dispatch({ kind: 'spawned', pid: run.pid });
+        const started: ChildRun = new ChildRun(result.launched, stdout, stderr, {
+          stdout: (chunk) => {
+            for (const hook of this.stdoutHooks) hook(chunk);
+          },
+          finished: (exit) => {
+            if (this.run === started) this.run = null;
+            this.dispatch({ kind: 'exited', pid: exit.pid, code: exit.code, signal: exit.signal });
+          },
+          error: (message) => this.ctx.logger.debug(`${this.name} child error: ${message}`),
+        });
+        run = started;
+        this.run = started;
+        this.dispatch({ kind: 'spawned', pid: started.pid });
       },
     );
+  }
+
+  /** supervisor's make_dispatchers: open this run's output channels, or say why not (its spawnerr). */
+  private openChannels(): { stdout: OutputChannel; stderr: OutputChannel | null } | string {
+    let stdout: OutputChannel | null = null;
+    try {
+      stdout = this.makeChannel('stdout');
+      return { stdout, stderr: this.config.redirectStderr ? null : this.makeChannel('stderr') };
+    } catch (e) {
+      stdout?.close();
+      const code = errnoCode(e);
+      return code === 'EMFILE'
+        ? `too many open files to spawn '${this.name}'`
+        : `unknown error making dispatchers for '${this.name}': ${code}`;
+    }
   }
 
   private makeChannel(channel: 'stdout' | 'stderr'): OutputChannel {
@@ -319,76 +310,12 @@ export class Subprocess {
     });
   }
 
-  private attach(l: Launched, stdout: OutputChannel, stderr: OutputChannel | null): Run {
-    stdout.setPid(l.pid);
-    stderr?.setPid(l.pid);
-    const run: Run = {
-      pid: l.pid,
-      child: l.child,
-      stdin: l.stdin,
-      stdout,
-      stderr,
-      streams: [],
-      // With redirect_stderr the shared pipe is still being accepted: count it as open already.
-      open: l.stdout === null ? 1 : 0,
-      exit: null,
-      finished: false,
-      grace: null,
-      stdinBroken: false,
-    };
-    if (l.stdout !== null) this.attachStream(run, l.stdout, stdout, false);
-    if (l.stderr !== null && stderr !== null) this.attachStream(run, l.stderr, stderr, false);
-    else l.stderr?.destroy();
-    // EPIPE on stdin arrives as an error event; sendStdin reports NO_FILE from then on.
-    l.stdin?.on('error', () => { run.stdinBroken = true; });
-    l.child.on('error', (e) => this.ctx.logger.debug(`${this.name} child error: ${e.message}`));
-    l.child.on('exit', (code, sig) => this.onExit(run, code, sig === null ? null : osConstants.signals[sig]));
-    this.run = run;
-    return run;
-  }
-
-  private attachStream(run: Run, stream: Readable, channel: OutputChannel, counted: boolean): void {
-    if (!counted) run.open += 1;
-    run.streams.push(stream);
-    const isStdout = channel === run.stdout;
-    stream.on('data', (chunk: Buffer) => {
-      channel.write(chunk);
-      if (isStdout) for (const hook of this.stdoutHooks) hook(chunk);
-    });
-    stream.on('error', () => {});
-    stream.once('close', () => {
-      run.open -= 1;
-      if (run.exit !== null && run.open <= 0) this.finish(run);
-    });
-    stream.resume();
-  }
-
-  private onExit(run: Run, code: number | null, sig: number | null): void {
-    run.exit = { code, signal: sig };
-    // supervisor drains the pipes before handling the death; EOF normally arrived already.
-    if (run.open <= 0) this.finish(run);
-    else run.grace = setTimeout(() => this.finish(run), EXIT_DRAIN_MS);
-  }
-
-  /** supervisor's finish(): close this run's output, then let the machine handle the death. */
-  private finish(run: Run): void {
-    if (run.finished || run.exit === null) return;
-    run.finished = true;
-    if (run.grace !== null) clearTimeout(run.grace);
-    run.stdout.close();
-    run.stderr?.close();
-    for (const s of run.streams) s.destroy();
-    run.stdin?.destroy();
-    if (this.run === run) this.run = null;
-    this.dispatch({ kind: 'exited', pid: run.pid, code: run.exit.code, signal: run.exit.signal });
-  }
-
   private kill(sig: number, group: boolean, purpose: 'stop' | 'signal'): void {
     const pid = this.snap.pid;
     if (pid === 0) return;
     const run = this.run;
     // Once reaped, the pid may be reused: only the process group (kept alive by its members) may be signalled.
-    const reaped = run === null || run.pid !== pid || run.exit !== null;
+    const reaped = run === null || run.pid !== pid || run.exited;
     try {
       if (reaped && !group) throw Object.assign(new Error('kill ESRCH'), { code: 'ESRCH' });
       process.kill(group ? -pid : pid, sig);
@@ -449,16 +376,6 @@ export class Subprocess {
     this.ctx.sink.publish(event);
     this.pendingChanges.push({ process: this, state: e.state, fromState: e.fromState });
   }
-}
-
-/** supervisor's child environment: daemon env, SUPERVISOR_* variables, then `environment=` (later wins). */
-export function childEnvironment(config: ProcessConfig, ctx: SubprocessContext): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...ctx.daemonEnv, SUPERVISOR_ENABLED: '1' };
-  const url = config.serverurl === 'AUTO' ? ctx.serverUrl : config.serverurl;
-  if (url !== null && url !== '') env['SUPERVISOR_SERVER_URL'] = url;
-  env['SUPERVISOR_PROCESS_NAME'] = config.name;
-  env['SUPERVISOR_GROUP_NAME'] = config.groupName;
-  return Object.assign(env, ctx.supervisordEnv, config.environment);
 }
 
 /** Python's `str(OSError)` for the errors kill(2) gives. */

@@ -155,7 +155,7 @@ describe('engine', { concurrency: true }, () => {
     assert.ok(h.messages('debug').includes(`sending sig (pid ${pid}) sig SIGHUP`));
     assert.throws(() => h.engine.signalProcess('sig', 'NOPE'), { code: 'BAD_SIGNAL', message: 'NOPE' });
     assert.throws(() => h.engine.signalProcess('off', 'HUP'), { code: 'NOT_RUNNING', message: 'off' });
-    const results = await h.engine.signalAllProcesses('USR1');
+    const results = h.engine.signalAllProcesses('USR1');
     assert.deepEqual(results, [{ name: 'sig', group: 'sig', status: 80, description: 'OK' }]);
     await waitUntil(() => h.engine.readProcessLog('sig', 'stdout', 0, 0).includes('got USR1'), { message: 'got USR1' });
     assert.equal(h.engine.processInfo('sig').statename, 'RUNNING');

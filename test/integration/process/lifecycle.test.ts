@@ -23,7 +23,8 @@ describe('process lifecycle', { concurrency: true }, () => {
     const [pid] = h.spawnedPids('web');
     assert.equal(running.pid, pid);
     const waited = running.at - starting.at;
-    assert.ok(waited >= 1000 && waited < 1500, `RUNNING after ${waited} ms`);
+    // Not before startsecs; the upper bound only guards against a coarse polling loop (loaded CI boxes are slow).
+    assert.ok(waited >= 1000 && waited < 2500, `RUNNING after ${waited} ms`);
     assert.ok(
       h.messages('info').includes('success: web entered RUNNING state, process has stayed up for > than 1 seconds (startsecs)'),
     );
@@ -36,7 +37,8 @@ describe('process lifecycle', { concurrency: true }, () => {
     const h = startEngine(t, [programGroup({ name: 'fast', command: '/bin/sleep 1000', startsecs: 0 })]);
     const starting = await h.sink.waitForState('fast', 'STARTING');
     const running = await h.sink.waitForState('fast', 'RUNNING', 1000);
-    assert.ok(running.at - starting.at < 100);
+    assert.ok(running.at - starting.at < 1000, `RUNNING after ${running.at - starting.at} ms`);
+    assert.deepEqual(h.sink.stateNames('fast'), ['STARTING', 'RUNNING']);
   });
 
   it('exits before startsecs: BACKOFF, retry after 1 s, then FATAL', T, async (t) => {
@@ -49,7 +51,7 @@ describe('process lifecycle', { concurrency: true }, () => {
     const backoffs = h.sink.states('flaky').filter((e) => e.type === 'PROCESS_STATE_BACKOFF');
     const retry = h.sink.states('flaky')[2] as ProcessStateEvent;
     const delay = retry.at - (backoffs[0] as ProcessStateEvent).at;
-    assert.ok(delay >= 1000 && delay < 1400, `retried after ${delay} ms`);
+    assert.ok(delay >= 1000 && delay < 2500, `retried after ${delay} ms`);
     assert.deepEqual(
       h.messages('warn'),
       ['exited: flaky (exit status 3; not expected)', 'exited: flaky (exit status 3; not expected)'],

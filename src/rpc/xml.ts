@@ -24,6 +24,8 @@ export class XmlParseError extends VigilError {
 }
 
 const PREDEFINED: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+const REFERENCE = /&(#x[0-9a-fA-F]+|#[0-9]+|[A-Za-z_][\w.-]*);/g;
+const BARE_AMPERSAND = /&(?!(?:#x[0-9a-fA-F]+|#[0-9]+|[A-Za-z_][\w.-]*);)/;
 
 /**
  * Decode character references. Only the five predefined entities and numeric references exist:
@@ -31,8 +33,10 @@ const PREDEFINED: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&
  */
 function decodeText(raw: string): string {
   if (!raw.includes('&')) return raw;
-  return raw.replace(/&([^;&\s]{1,10});/g, (whole, ref: string) => {
-    if (ref.startsWith('#x') || ref.startsWith('#X')) return codePoint(parseInt(ref.slice(2), 16), whole);
+  // A bare `&` (no well-formed reference after it) is not XML; expat refuses it, and so do we.
+  if (BARE_AMPERSAND.test(raw)) throw new XmlParseError('bare & in text');
+  return raw.replace(REFERENCE, (whole, ref: string) => {
+    if (ref.startsWith('#x')) return codePoint(parseInt(ref.slice(2), 16), whole);
     if (ref.startsWith('#')) return codePoint(parseInt(ref.slice(1), 10), whole);
     const v = PREDEFINED[ref];
     if (v === undefined) throw new XmlParseError(`undefined entity &${ref};`);
@@ -40,8 +44,11 @@ function decodeText(raw: string): string {
   });
 }
 
+/** A reference must name a character XML allows (its `Char` production), as expat insists. */
 function codePoint(n: number, whole: string): string {
-  if (!Number.isInteger(n) || n < 0 || n > 0x10ffff) throw new XmlParseError(`bad character reference ${whole}`);
+  const ok =
+    n === 0x9 || n === 0xa || n === 0xd || (n >= 0x20 && n <= 0xd7ff) || (n >= 0xe000 && n <= 0xfffd) || (n >= 0x10000 && n <= 0x10ffff);
+  if (!ok) throw new XmlParseError(`bad character reference ${whole.slice(0, 20)}`);
   return String.fromCodePoint(n);
 }
 

@@ -38,7 +38,9 @@ export function loadGroups(env: LoadEnv, names: ProgramNames): GroupConfig[] {
     else if (kind === 'eventlistener') built.push({ section, group: pool(env, r, names) });
     else if (kind === 'fcgi-program') r.problem(`[${section}] is not supported yet by vigil`);
   }
-  return dropDuplicates(env, built);
+  // supervisor sorts its group configs by (priority, name) when it loads them; every later order
+  // (startup, start all, shutdown) is a stable sort of this list.
+  return dropDuplicates(env, built).sort((a, b) => a.priority - b.priority || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 function suffixName(r: SectionReader): string {

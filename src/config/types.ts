@@ -167,7 +167,7 @@ export interface Config {
   /** Absolute path of the main config file. */
   readonly file: string;
   readonly supervisord: SupervisordConfig;
-  /** Groups in config order; callers sort by priority where supervisor does. */
+  /** Groups sorted by (priority, name), as supervisor orders its group configs. */
   readonly groups: readonly GroupConfig[];
   readonly unixHttpServer: UnixHttpServerConfig | null;
   readonly inetHttpServer: InetHttpServerConfig | null;

@@ -45,15 +45,15 @@ describe('group membership', () => {
       '[program:back]\ncommand=/bin/back\npriority=2\n[program:front]\ncommand=/bin/front %(group_name)s\n',
   );
 
-  it('programs listed in a [group:x] form no group of their own; groups stay in config order', () => {
+  it('programs listed in a [group:x] form no group of their own; groups sorted by (priority, name)', () => {
     assert.deepEqual(cfg.groups.map((g) => [g.name, g.kind, g.priority]), [
-      ['solo', 'program', 999],
       ['web', 'group', 5],
+      ['solo', 'program', 999],
     ]);
   });
 
   it('a group holds its programs in programs= order with group_name set', () => {
-    const web = cfg.groups[1];
+    const web = cfg.groups.find((g) => g.name === 'web');
     assert.deepEqual(web?.processes.map((p) => [p.name, p.groupName, p.programName, p.priority, p.command]), [
       ['front', 'web', 'front', 999, '/bin/front web'],
       ['back', 'web', 'back', 2, '/bin/back'],

@@ -38,8 +38,8 @@ describe('[include]', () => {
     assert.deepEqual(
       cfg.groups.map((g) => [g.name, g.priority, g.processes.map((p) => `${p.groupName}:${p.name}`)]),
       [
-        ['main', 999, ['main:main']],
         ['services', 100, ['services:web', 'services:api_00', 'services:api_01']],
+        ['main', 999, ['main:main']],
       ],
     );
   });

@@ -58,7 +58,9 @@ export class ShutdownSequence {
     } finally {
       this.advancing = false;
     }
-    if (this.unstopped().length === 0) this.finish();
+    // Groups leave the queue only once fully stopped, and nothing restarts while stopping: an
+    // empty queue means everything is down (no need to scan every process on every change).
+    if (this.queue.length === 0) this.finish();
   }
 
   private unstopped(): string[] {

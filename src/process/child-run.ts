@@ -18,6 +18,8 @@ export interface ChildExit {
   readonly pid: number;
   readonly code: number | null;
   readonly signal: number | null;
+  /** When Node reported the death (wall and monotonic ms), which may precede the drain. */
+  readonly diedAt: { readonly now: number; readonly mono: number };
 }
 
 export interface ChildRunHooks {
@@ -36,7 +38,7 @@ export class ChildRun {
   private readonly streams: Readable[] = [];
   /** Output pipes not yet at EOF; a redirect_stderr pipe counts from the spawn, before it is accepted. */
   private open: number;
-  private exitStatus: { code: number | null; signal: number | null } | null = null;
+  private exitStatus: Omit<ChildExit, 'pid'> | null = null;
   private finishedFlag = false;
   private grace: NodeJS.Timeout | null = null;
   private stdinBroken = false;
@@ -102,8 +104,13 @@ export class ChildRun {
     stream.resume();
   }
 
+  /** The death is known but the drain still waits for a grandchild's pipe: stop waiting now. */
+  finishNow(): void {
+    this.finish();
+  }
+
   private onExit(code: number | null, signal: number | null): void {
-    this.exitStatus = { code, signal };
+    this.exitStatus = { code, signal, diedAt: { now: Date.now(), mono: performance.now() } };
     if (this.open <= 0) this.finish();
     else this.grace = setTimeout(() => this.finish(), EXIT_DRAIN_MS);
   }
@@ -118,6 +125,6 @@ export class ChildRun {
     this.stderr?.close();
     for (const s of this.streams) s.destroy();
     this.stdin?.destroy();
-    this.hooks.finished({ pid: this.pid, code: status.code, signal: status.signal });
+    this.hooks.finished({ pid: this.pid, ...status });
   }
 }

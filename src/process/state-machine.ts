@@ -81,6 +81,8 @@ export type StateInput =
       readonly code: number | null;
       readonly signal: number | null;
       readonly coreDumped?: boolean;
+      /** When the child died (wall, monotonic ms), if that was before this input; defaults to ctx. */
+      readonly diedAt?: { readonly now: number; readonly mono: number };
     }
   | { readonly kind: 'startsecsElapsed'; readonly pid: number }
   | { readonly kind: 'backoffElapsed' }
@@ -135,7 +137,7 @@ export function step(s: ProcSnapshot, input: StateInput, cfg: MachineConfig, ctx
     case 'signal': t.signal(input.signal); break;
     case 'spawned': t.spawned(input.pid); break;
     case 'spawnFailed': t.spawnFailed(input.error); break;
-    case 'exited': t.exited(input.pid, input.code, input.signal, input.coreDumped === true); break;
+    case 'exited': t.exited(input.pid, input.code, input.signal, input.coreDumped === true, input.diedAt ?? ctx); break;
     case 'startsecsElapsed': t.startsecsElapsed(input.pid); break;
     case 'backoffElapsed': t.backoffElapsed(); break;
     case 'stopTimeout': t.stopTimeout(input.pid); break;
@@ -208,14 +210,14 @@ class Transition {
     if (this.d.backoff <= this.cfg.startretries) this.spawnAttempt();
   }
 
-  exited(pid: number, code: number | null, sig: number | null, coreDumped: boolean): void {
+  exited(pid: number, code: number | null, sig: number | null, coreDumped: boolean, died: { now: number; mono: number }): void {
     if (this.d.pid === 0 || pid !== this.d.pid) return;
     const { es, text, signal } = decodeExit(code, sig, coreDumped);
     const death: EventFields = signal === null ? { exitStatus: es } : { exitStatus: es, signal };
     const expected = this.cfg.exitcodes.includes(es);
     const name = this.cfg.name;
     const from = this.d.state;
-    this.d.laststop = this.ctx.now;
+    this.d.laststop = died.now;
     this.d.pid = 0;
     this.cancelTimer();
     if (this.d.killing) {
@@ -226,7 +228,7 @@ class Transition {
       this.log(expected ? 'info' : 'warn', `stopped: ${name} (${text})`);
       return;
     }
-    if (from === 'STARTING' && this.ctx.mono - this.d.startedMono < this.cfg.startsecs * 1000) {
+    if (from === 'STARTING' && died.mono - this.d.startedMono < this.cfg.startsecs * 1000) {
       // STARTING -> BACKOFF: died before startsecs, whatever the status.
       this.d.exitstatus = null;
       this.d.spawnerr = TOO_QUICKLY;

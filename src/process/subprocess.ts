@@ -270,7 +270,7 @@ export class Subprocess {
           },
           finished: (exit) => {
             if (this.run === started) this.run = null;
-            this.dispatch({ kind: 'exited', pid: exit.pid, code: exit.code, signal: exit.signal });
+            this.dispatch({ kind: 'exited', pid: exit.pid, code: exit.code, signal: exit.signal, diedAt: exit.diedAt });
           },
           error: (message) => this.ctx.logger.debug(`${this.name} child error: ${message}`),
         });
@@ -343,6 +343,8 @@ export class Subprocess {
     const pid = this.snap.pid;
     const fire = (): void => {
       this.timer = null;
+      // A child that already died (its pipes still draining) must not be declared RUNNING first.
+      if (this.run !== null && this.run.exited) this.run.finishNow();
       if (kind === 'startsecs') this.dispatch({ kind: 'startsecsElapsed', pid });
       else if (kind === 'backoff') this.dispatch({ kind: 'backoffElapsed' });
       else this.dispatch({ kind: 'stopTimeout', pid });

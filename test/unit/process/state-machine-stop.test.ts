@@ -85,6 +85,16 @@ describe('state machine: exits and autorestart', () => {
     assert.deepEqual(d.logs(), ['info exited: web (exit status 0; expected)']);
   });
 
+  it('the death time decides "too quickly", not when the exit was handled (pipes drained later)', () => {
+    const d = new Driver(machineConfig({ autorestart: 'false' }));
+    d.started();
+    const died = { now: d.now + 900, mono: d.mono + 900 };
+    d.advance(1040);
+    d.feed({ kind: 'exited', pid: 4242, code: 0, signal: null, diedAt: died });
+    assert.deepEqual(d.emitted(), ['BACKOFF']);
+    assert.equal(d.snap.laststop, died.now);
+  });
+
   it('startsecs=0: an exit while STARTING is never "too quickly"', () => {
     const d = new Driver(machineConfig({ startsecs: 0, autorestart: 'false' }));
     d.started();

@@ -116,6 +116,6 @@ export function configError(message: string): ConfigError {
 }
 
 /** A plain-object view of a decoded struct (decoded structs have a null prototype). */
-export function plain(v: XmlRpcValue): unknown {
+export function plain(v: unknown): unknown {
   return JSON.parse(JSON.stringify(v)) as unknown;
 }

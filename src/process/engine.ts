@@ -11,7 +11,7 @@ import { VigilError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import type { EventSink } from '../events/types';
 import { EngineError } from './engine-error';
-import { makeNamespec, splitNamespec } from './namespec';
+import { splitNamespec } from './namespec';
 import { readLogRange, tailLogFile } from './output/log-reader';
 import type { SyslogWriter } from './output/syslog';
 import { ProcessGroup, sortByPriority } from './process-group';
@@ -33,6 +33,7 @@ import type { EngineMood } from './state-machine';
 import type { Subprocess, SubprocessContext } from './subprocess';
 
 export { EngineError, FAULT_CODES, type FaultName } from './engine-error';
+export { makeNamespec, splitNamespec } from './namespec';
 export type { ProcessInfo } from './process-info';
 export type { ProcessResult } from './requests';
 export type { EngineMood } from './state-machine';
@@ -331,4 +332,3 @@ function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-export { makeNamespec };

@@ -1,7 +1,7 @@
 /**
  * A ProcessEngine on a temp childlogdir with a recording sink and an in-memory main log. When the
- * test ends the engine is closed (bounded in time) and every pid it spawned is SIGKILLed, with its
- * process group, whatever state the test left behind.
+ * test ends the engine is closed (bounded in time) and every child it spawned that is still alive is
+ * SIGKILLed, with its process group, whatever state the test left behind.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -10,7 +10,7 @@ import type { TestContext } from 'node:test';
 import type { GroupConfig, SupervisordConfig } from '../../src/config/types';
 import { MemoryLogger } from '../../src/core/logger';
 import { ProcessEngine } from '../../src/process/engine';
-import { killPid } from './pids';
+import { killChild } from './pids';
 import { makeConfig } from './process-config';
 import { RecordingSink } from './recording-sink';
 import { withDeadline } from './wait';
@@ -57,7 +57,8 @@ export function startEngine(t: TestContext, groups: readonly GroupConfig[], opts
     try {
       await withDeadline(engine.close(), 15_000, 'engine.close()');
     } finally {
-      for (const pid of spawnedPids()) killPid(pid);
+      // Only children still alive (and so still ours) are killed: a dead child's pid may be reused.
+      for (const pid of spawnedPids()) killChild(pid);
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });

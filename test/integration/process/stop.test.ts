@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import type { ProcessStateEvent } from '../../../src/events/types';
 import { startEngine } from '../../helpers/engine-harness';
 import { fixtureProgram } from '../../helpers/fixtures';
-import { isAlive, killPid, readPidFile } from '../../helpers/pids';
+import { isAlive, killIfSame, processIdentity, readPidFile } from '../../helpers/pids';
 import { programGroup } from '../../helpers/process-config';
 import { makeTempDir } from '../../helpers/temp-dir';
 import { waitUntil } from '../../helpers/wait';
@@ -58,7 +58,8 @@ describe('stopping processes', { concurrency: true }, () => {
     ]);
     await h.sink.waitForState('tree', 'RUNNING');
     const grandchild = await waitUntil(() => readPidFile(pidfile), { message: 'the grandchild pid' });
-    t.after(() => killPid(grandchild, false));
+    const id = processIdentity(grandchild);
+    t.after(() => killIfSame(id));
     assert.ok(isAlive(grandchild));
     await h.engine.stopProcess('tree', true);
     await waitUntil(() => !isAlive(grandchild), { timeout: 2000, message: 'the grandchild to die' });
@@ -72,11 +73,12 @@ describe('stopping processes', { concurrency: true }, () => {
     ]);
     await h.sink.waitForState('orphaner', 'RUNNING');
     const grandchild = await waitUntil(() => readPidFile(pidfile), { message: 'the grandchild pid' });
-    t.after(() => killPid(grandchild, false));
+    const id = processIdentity(grandchild);
+    t.after(() => killIfSame(id));
     await h.engine.stopProcess('orphaner', true);
     assert.equal(h.engine.processInfo('orphaner').statename, 'STOPPED');
     assert.ok(isAlive(grandchild), 'the grandchild outlives a plain SIGTERM to its parent');
-    killPid(grandchild, false);
+    killIfSame(id);
     await waitUntil(() => !isAlive(grandchild), { timeout: 2000, message: 'the grandchild cleanup' });
   });
 

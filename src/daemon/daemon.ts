@@ -1,10 +1,13 @@
-import * as http from 'node:http';
 import { ConfigError, formatConfigProblem, VigilError } from '../core/errors';
 import { MainLog } from '../core/main-log';
 import { loadConfig } from '../config/load';
 import type { Config, SupervisordOverrides } from '../config/types';
 import { EventBus } from '../events/bus';
+import { Control } from '../control/control';
+import type { DaemonHooks } from '../control/daemon-hooks';
+import { createHttpHandler, type HttpRoutes } from '../http/handler';
 import { HttpListeners } from '../http/listeners';
+import { createRpcEndpoint } from '../rpc/endpoint';
 import { cleanupAutoLogs } from '../process/output/auto-logs';
 import { createSyslogWriter } from '../process/output/syslog';
 import type { SyslogWriter } from '../process/output/syslog';
@@ -77,17 +80,6 @@ export class Daemon {
     if (!s.nocleanup) cleanupAutoLogs(s.childlogdir, s.identifier, this.log);
 
     this.bus = new EventBus(this.log);
-    this.listeners = new HttpListeners(notFoundHandler);
-    await this.listeners.open({ unix: config.unixHttpServer, inet: config.inetHttpServer });
-    if (config.unixHttpServer !== null && config.unixHttpServer.auth === null) {
-      this.log.critical("Server 'unix_http_server' running without any HTTP authentication checking");
-    }
-    if (config.inetHttpServer !== null && config.inetHttpServer.auth === null) {
-      this.log.critical("Server 'inet_http_server' running without any HTTP authentication checking");
-    }
-    if (first && !writePidfile(s.pidfile, process.pid)) this.log.critical(`could not write pidfile ${s.pidfile}`);
-    this.log.info(`supervisord started with pid ${process.pid}`);
-
     if (this.syslog === null && usesSyslog(config)) this.syslog = createSyslogWriter(this.log);
     this.engine = new ProcessEngine({
       config,
@@ -96,8 +88,39 @@ export class Daemon {
       serverUrl: defaultServerUrl(config),
       syslog: this.syslog,
     });
+    const control = new Control(this.engine, this.hooks());
+    const routes = httpRoutes(control, createRpcEndpoint(control));
+    this.listeners = new HttpListeners((auth) => createHttpHandler(routes, auth));
+    await this.listeners.open({ unix: config.unixHttpServer, inet: config.inetHttpServer });
+    for (const rpc of config.rpcInterfaces) {
+      if (rpc.name === 'supervisor') this.log.info("RPC interface 'supervisor' initialized");
+      else this.log.warn(`RPC interface '${rpc.name}' (${rpc.factory}) is not supported by vigild; ignored`);
+    }
+    if (config.unixHttpServer !== null && config.unixHttpServer.auth === null) {
+      this.log.critical("Server 'unix_http_server' running without any HTTP authentication checking");
+    }
+    if (config.inetHttpServer !== null && config.inetHttpServer.auth === null) {
+      this.log.critical("Server 'inet_http_server' running without any HTTP authentication checking");
+    }
+    if (first && !writePidfile(s.pidfile, process.pid)) this.log.critical(`could not write pidfile ${s.pidfile}`);
+    this.log.info(`supervisord started with pid ${process.pid}`);
     this.bus.publish({ type: 'SUPERVISOR_STATE_CHANGE_RUNNING', at: Date.now() });
     this.engine.start();
+  }
+
+  /** The daemon-level operations the control facade (and so XML-RPC) may ask for. */
+  private hooks(): DaemonHooks {
+    return {
+      identifier: this.config.supervisord.identifier,
+      mood: () => this.mood,
+      // Deferred so the RPC answer goes out before listeners close.
+      requestShutdown: () => { setImmediate(() => { if (this.mood === 'RUNNING') void this.shutdown(); }); },
+      requestRestart: () => { setImmediate(() => this.beginRestart()); },
+      readConfig: () => loadConfig(this.opts.configFile, { overrides: this.opts.overrides }),
+      mainLogPath: () => this.log.path,
+      clearMainLog: () => this.log.clear(),
+      publish: (event) => this.bus.publish(event),
+    };
   }
 
   private installSignalHandlers(): void {
@@ -143,6 +166,12 @@ export class Daemon {
       return;
     }
     this.log.warn('received SIGHUP indicating restart request');
+    this.beginRestart();
+  }
+
+  /** SIGHUP or supervisor.restart: only a config that loads replaces the running one. */
+  private beginRestart(): void {
+    if (this.mood !== 'RUNNING') return;
     let next: Config;
     try {
       next = loadConfig(this.opts.configFile, { overrides: this.opts.overrides });
@@ -185,8 +214,16 @@ function usesSyslog(config: Config): boolean {
   return config.groups.some((g) => g.processes.some((p) => p.stdout.syslog || p.stderr.syslog));
 }
 
-/** Until the XML-RPC issue lands, the listeners answer every request with 404. */
-const notFoundHandler: http.RequestListener = (_req, res) => {
-  res.writeHead(404, { 'Content-Type': 'text/plain' });
-  res.end('Not Found\n');
-};
+function httpRoutes(control: Control, rpc: HttpRoutes['rpc']): HttpRoutes {
+  return {
+    rpc,
+    logPath: (namespec, channel) => {
+      try {
+        return control.processLogPath(namespec, channel);
+      } catch {
+        return undefined;
+      }
+    },
+    mainLogPath: () => control.mainLogPath(),
+  };
+}

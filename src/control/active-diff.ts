@@ -35,7 +35,6 @@ export function diffToActive(active: readonly ActiveGroupConfig[], next: Config)
 
 /** One definition of "unchanged" for reread and reloadConfig: the config module's diff of two one-group configs. */
 function sameGroup(a: ActiveGroupConfig, g: GroupConfig, next: Config): boolean {
-  if (a.group === g) return true;
   const d = diffConfigs({ ...a.from, groups: [a.group] }, { ...next, groups: [g] });
   return d.changed.length === 0;
 }

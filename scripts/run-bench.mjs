@@ -77,7 +77,7 @@ function machine() {
   const model = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1] ?? os.cpus()[0]?.model ?? 'unknown';
   const memKiB = Number(/^MemTotal:\s+(\d+)/m.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1] ?? 0);
   const sup = existsSync('/usr/bin/supervisord') ? sh('/usr/bin/supervisord', ['--version']) : null;
-  const py = sh('python3', ['--version']);
+  const py = sh('/usr/bin/python3', ['--version']) ?? sh('python3', ['--version']);
   const commit = sh('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']);
   const dirty = sh('git', ['-C', ROOT, 'status', '--porcelain', '--untracked-files=no', '--', 'src']);
   return [
@@ -97,6 +97,37 @@ function machine() {
 const HEADER_START = '<!-- bench:machine -->';
 const HEADER_END = '<!-- /bench:machine -->';
 const marker = (n) => [`<!-- bench:${n} -->`, `<!-- /bench:${n} -->`];
+const SUMMARY_START = '<!-- bench:summary -->';
+const SUMMARY_END = '<!-- /bench:summary -->';
+
+/** Markdown table cells, honouring `\|` inside a cell. */
+function cells(line) {
+  return line.trim().replace(/^\|/, '').replace(/\|$/, '').split(/(?<!\\)\|/).map((c) => c.trim());
+}
+
+/** Every row with a goal, from every section present in the doc. */
+function summary(doc) {
+  const rows = [];
+  for (const n of ALL) {
+    const [start, end] = marker(n);
+    const i = doc.indexOf(start);
+    const j = doc.indexOf(end);
+    if (i < 0 || j < i) continue;
+    const body = doc.slice(i + start.length, j);
+    const title = /^## (.+)$/m.exec(body)?.[1] ?? n;
+    const header = body.split('\n').find((l) => l.startsWith('| metric |'));
+    if (header === undefined) continue;
+    const h = cells(header);
+    const at = { metric: h.indexOf('metric'), v: h.indexOf('vigild'), s: h.indexOf('supervisord 4.2.5'), goal: h.indexOf('goal'), met: h.indexOf('goal met?') };
+    for (const line of body.split('\n')) {
+      if (!line.startsWith('| ') || line.startsWith('| metric |') || line.startsWith('| ---')) continue;
+      const c = cells(line);
+      if (at.goal < 0 || (c[at.goal] ?? '') === '') continue;
+      rows.push(`| ${title} | ${c[at.metric]} | ${c[at.v]} | ${c[at.s]} | ${c[at.goal]} | ${c[at.met]} |`);
+    }
+  }
+  return ['| benchmark | metric | vigild | supervisord 4.2.5 | goal | goal met? |', '| --- | --- | --- | --- | --- | --- |', ...rows].join('\n');
+}
 
 function skeleton() {
   return `# Benchmarks: vigild vs supervisord 4.2.5
@@ -111,6 +142,13 @@ daemon's main log. Every process a benchmark starts is killed by pid at the end.
 
 ${HEADER_START}
 ${HEADER_END}
+
+## Goals at a glance
+
+Collected from the tables below (each from its own run; see its "Measured" line).
+
+${SUMMARY_START}
+${SUMMARY_END}
 
 ## Commands
 
@@ -134,6 +172,8 @@ if (write && sections.size > 0) {
   let doc = existsSync(DOC) ? readFileSync(DOC, 'utf8') : skeleton();
   doc = replaceBetween(doc, HEADER_START, HEADER_END, machine());
   for (const [n, body] of sections) doc = replaceBetween(doc, ...marker(n), body);
+  if (!doc.includes(SUMMARY_START)) doc = doc.replace(HEADER_END, `${HEADER_END}\n\n## Goals at a glance\n\n${SUMMARY_START}\n${SUMMARY_END}`);
+  doc = replaceBetween(doc, SUMMARY_START, SUMMARY_END, summary(doc));
   writeFileSync(DOC, doc);
   console.error(`run-bench: wrote ${[...sections.keys()].join(', ')} into docs/benchmarks.md`);
 }

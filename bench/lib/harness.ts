@@ -367,7 +367,8 @@ export function fmt(x: number | undefined, digits = 2): string {
 
 export function ratio(v: number | undefined, s: number | undefined): string {
   if (v === undefined || s === undefined || !Number.isFinite(v) || !Number.isFinite(s) || s === 0) return 'n/a';
-  return `${(v / s).toFixed(2)}×`;
+  const r = v / s;
+  return `${r >= 0.1 ? r.toFixed(2) : r.toPrecision(2)}×`;
 }
 
 export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -382,19 +383,21 @@ export function verdict(ok: boolean | undefined): string {
 
 let startLoad = os.loadavg()[0] as number;
 let startAt = Date.now();
+let startBusy: number | undefined;
 
 /** When the benchmark started, and how busy the machine was then (other work skews every number here). */
 export function stamp(): string {
   const at = new Date(startAt).toISOString().replace(/\.\d+Z$/, 'Z');
-  return `${at} (1-min load average ${startLoad.toFixed(2)} at start, ${(os.loadavg()[0] as number).toFixed(2)} at end)`;
+  const quiet = startBusy === undefined ? '' : `all CPUs ${(startBusy * 100).toFixed(0)} % busy in the 2 s before start; `;
+  return `${at} (${quiet}1-min load average ${startLoad.toFixed(2)} at start, ${(os.loadavg()[0] as number).toFixed(2)} at end)`;
 }
 /**
  * Wait (at most BENCH_QUIET_WAIT seconds, default 0) until the machine is quiet: under 10 % of all CPUs busy over a
  * 2 s sample of /proc/stat. Other work on a 2-CPU box skews every number, so run-bench sets this.
  */
-export async function waitQuiet(): Promise<void> {
+export async function waitQuiet(): Promise<number | undefined> {
   const limit = Number(process.env.BENCH_QUIET_WAIT ?? 0) * 1000;
-  if (!(limit > 0)) return;
+  if (!(limit > 0)) return undefined;
   const sample = (): [number, number] => {
     const f = (fs.readFileSync('/proc/stat', 'utf8').split('\n')[0] as string).trim().split(/\s+/).slice(1).map(Number);
     const idle = (f[3] ?? 0) + (f[4] ?? 0);
@@ -406,10 +409,10 @@ export async function waitQuiet(): Promise<void> {
     await sleep(2000);
     const [t1, i1] = sample();
     const busy = 1 - (i1 - i0) / Math.max(1, t1 - t0);
-    if (busy < 0.1) return;
+    if (busy < 0.1) return busy;
     if (Date.now() > deadline) {
       log(`machine still ${(busy * 100).toFixed(0)} % busy after waiting ${limit / 1000} s; measuring anyway`);
-      return;
+      return busy;
     }
     log(`machine ${(busy * 100).toFixed(0)} % busy; waiting for it to calm down`);
   }
@@ -436,10 +439,11 @@ export function emit(markdown: string): void {
 
 /** Run a benchmark's main, cleaning up on every path. */
 export function runMain(main: () => Promise<void>): void {
-  waitQuiet().then(() => {
+  waitQuiet().then((busy) => {
     startAt = Date.now();
     startLoad = os.loadavg()[0] as number;
-    if (startLoad > 0.5) log(`warning: 1-min load average is ${startLoad.toFixed(2)}; other work on this machine will skew the numbers`);
+    startBusy = busy;
+    if (busy === undefined && startLoad > 0.5) log(`warning: 1-min load average is ${startLoad.toFixed(2)}; other work on this machine will skew the numbers`);
     return main();
   }).then(
     () => { killTracked(); process.exit(0); },

@@ -43,6 +43,8 @@ export interface Recorded {
   rc: number | string;
   /** Wall time, for VIGIL_COMPAT_DUMP only. */
   ms?: number;
+  /** Step index and sub-index, to line up two transcripts. */
+  key?: string;
 }
 
 /** What the reference says a step prints (normalised stdout, exit code). */
@@ -342,6 +344,10 @@ export function configStep(version: number): Step {
 
 export interface RpcResponse { status: number; body: string }
 
+/** Runs not yet cleaned up; killed synchronously if the test process exits first (e.g. a test timeout). */
+const liveRuns = new Set<DaemonRun>();
+process.once('exit', () => { for (const d of liveRuns) d.killNow(); });
+
 /** One run of a scenario against one daemon. */
 export class DaemonRun {
   readonly dir: string;
@@ -392,6 +398,7 @@ ${this.def.programs({ dir: this.dir, version })}
   }
 
   async start(): Promise<void> {
+    liveRuns.add(this);
     if (this.def.transport === 'inet') this.port = await freePort();
     this.def.setup?.(this.dir);
     this.writeConfig(1);
@@ -558,6 +565,16 @@ ${this.def.programs({ dir: this.dir, version })}
     }
     for (const e of this.seen.values()) killEntry(e);
     if (!KEEP) fs.rmSync(this.dir, { recursive: true, force: true });
+    liveRuns.delete(this);
+  }
+
+  /** Synchronous last resort: SIGKILL the daemon, everything seen under it and our clients; remove the dir. */
+  killNow(): void {
+    this.snapshot();
+    for (const c of this.ctlChildren) { try { c.kill('SIGKILL'); } catch { /* gone */ } }
+    if (this.child?.pid !== undefined && !this.exited()) { try { this.child.kill('SIGKILL'); } catch { /* gone */ } }
+    for (const e of this.seen.values()) killEntry(e);
+    if (!KEEP) fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }
 
@@ -577,6 +594,7 @@ export interface Transcript {
 /** Run every step of a scenario against one daemon kind. */
 export async function runScenario(kind: DaemonKind, def: ScenarioDef): Promise<Transcript> {
   const d = new DaemonRun(kind, def);
+  const startedAt = Date.now();
   const records: Recorded[] = [];
   const expects: Expect[] = [];
   try {
@@ -587,11 +605,26 @@ export async function runScenario(kind: DaemonKind, def: ScenarioDef): Promise<T
       expects.push({ rc: 'ready', out: '' });
       return { kind, records, expects, dir: d.dir, port: d.port, daemonOut: d.daemonOut };
     }
-    for (const step of def.steps) {
+    // Leave time for cleanup inside the test's timeout; steps past the budget are recorded as not run.
+    const deadline = startedAt + (def.timeout ?? 90_000) - 25_000;
+    for (const [i, step] of def.steps.entries()) {
       const t0 = Date.now();
+      const remaining = deadline - t0;
+      const key = (sub: number): string => `${String(i).padStart(3, '0')}.${String(sub).padStart(2, '0')}`;
+      if (remaining <= 0) {
+        if (step.kind === 'wait') continue;
+        const n = step.kind === 'ctl' ? 1 : step.expect.length;
+        const label = step.kind === 'ctl' ? ['supervisorctl', ...(step.ctlFlags ?? []), ...step.args].join(' ') : step.label;
+        for (let k = 0; k < n; k++) {
+          records.push({ key: key(k), label, stdout: '', stderr: '', rc: 'not run: scenario time budget exhausted' });
+          expects.push((step.kind === 'ctl' ? step.expect : step.expect[k]) as Expect);
+        }
+        continue;
+      }
       if (step.kind === 'ctl') {
-        const r = await d.runCtl(step.args, step);
+        const r = await d.runCtl(step.args, { ...step, timeoutMs: Math.min(step.timeoutMs ?? 20_000, remaining) });
         r.ms = Date.now() - t0;
+        r.key = key(0);
         if (step.pidLines === true) r.stdout = normalisePidLines(r.stdout);
         if (step.sortLines === true) {
           r.stdout = sortLines(r.stdout);
@@ -600,13 +633,14 @@ export async function runScenario(kind: DaemonKind, def: ScenarioDef): Promise<T
         records.push(r);
         expects.push(step.expect);
       } else if (step.kind === 'wait') {
-        const ok = await pollUntil(() => step.check(d), step.timeoutMs ?? 15_000, 50);
+        const ok = await pollUntil(() => step.check(d), Math.min(step.timeoutMs ?? 15_000, remaining), 50);
         if (!ok) {
-          records.push({ label: `wait: ${step.what}`, stdout: '', stderr: '', rc: 'timed out' });
+          records.push({ key: key(0), label: `wait: ${step.what}`, stdout: '', stderr: '', rc: 'timed out' });
           expects.push({ rc: 'ok', out: '' });
         }
       } else {
         const recs = await step.run(d);
+        recs.forEach((r, k) => { r.key = key(k); });
         records.push(...recs);
         expects.push(...step.expect);
       }
@@ -787,14 +821,17 @@ export function waitMainLog(re: RegExp, timeoutMs = 10_000): Step {
 /** Per-step differences of vigild's transcript from supervisord's (both normalised); [] when equal. */
 export function compareTranscripts(v: Transcript, s: Transcript): string[] {
   const problems: string[] = [];
-  const n = Math.max(v.records.length, s.records.length);
-  for (let i = 0; i < n; i++) {
-    const a = v.records[i];
-    const b = s.records[i];
-    const ra = a === undefined ? '(missing)\n' : renderRecord(a, v);
-    const rb = b === undefined ? '(missing)\n' : renderRecord(b, s);
-    if (ra !== rb) problems.push(`step ${i + 1}: supervisord:\n${indent(rb.trimEnd())}\n  vigild:\n${indent(ra.trimEnd())}`);
-  }
+  const byKey = (t: Transcript): Map<string, Recorded> => new Map(t.records.map((r, i) => [r.key ?? `~${String(i).padStart(4, '0')}`, r]));
+  const mv = byKey(v);
+  const ms = byKey(s);
+  const keys = [...new Set([...mv.keys(), ...ms.keys()])].sort();
+  keys.forEach((k, i) => {
+    const a = mv.get(k);
+    const b = ms.get(k);
+    const ra = a === undefined ? '(no such record)\n' : renderRecord(a, v);
+    const rb = b === undefined ? '(no such record)\n' : renderRecord(b, s);
+    if (ra !== rb) problems.push(`record ${i + 1}: supervisord:\n${indent(rb.trimEnd())}\n  vigild:\n${indent(ra.trimEnd())}`);
+  });
   return problems;
 }
 

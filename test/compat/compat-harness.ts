@@ -59,9 +59,9 @@ export function ex(rc: number | string, ...lines: string[]): Expect {
   return { rc, out: lines.map((l) => `${l}\n`).join('') };
 }
 
-/** One line of the `status` table for names up to 30 characters: `%-33s%-10s%s`. */
-export function row(name: string, state: string, desc: string): string {
-  return name.padEnd(33) + state.padEnd(10) + desc;
+/** One line of the `status` table: `%-Ns%-10s%s`, N = max(30, longest namespec) + 3. */
+export function row(name: string, state: string, desc: string, width = 33): string {
+  return name.padEnd(width) + state.padEnd(10) + desc;
 }
 
 /** One line of `avail`: `%-32s %-9s %-9s %s`. */

@@ -10,7 +10,12 @@ import {
 } from './compat-harness';
 import { HELP_SHUTDOWN } from './ctl-text';
 
-/** v1: sleeper. v2 adds `fresh` and `stubborn` (ignores SIGTERM, so shutdown stays pending). */
+const LONG = 'this_is_a_rather_long_program_name';
+
+/**
+ * v1: sleeper. v2 adds `fresh`, `stubborn` (ignores SIGTERM, so shutdown stays pending), `oneshot`
+ * (exits at once: EXITED), `missing` (no such command: FATAL) and a 34-character name (wider table).
+ */
 function programs({ version }: ProgramsContext): string {
   let s = `
 [program:sleeper]
@@ -29,6 +34,19 @@ stopwaitsecs=2
 command=/bin/sh -c "trap '' TERM; exec sleep 1000"
 startsecs=0
 stopwaitsecs=60
+
+[program:oneshot]
+command=/bin/sh -c 'echo done'
+startsecs=0
+autorestart=false
+
+[program:missing]
+command=/nonexistent/vigil-compat/missing
+startretries=0
+
+[program:${LONG}]
+command=/bin/sleep 1000
+autostart=false
 `;
   }
   return s;
@@ -48,7 +66,20 @@ const unixLifecycle: ScenarioDef = {
     ctl('reload', ex(0, 'Restarted supervisord')),
     waitReady(),
     waitState(['sleeper', 'fresh', 'stubborn'], 'RUNNING'),
-    ctl('status', ex(0, R('fresh'), R('sleeper'), R('stubborn'))),
+    waitState('oneshot', 'EXITED'),
+    waitState('missing', 'FATAL'),
+    // the name column is max(30, longest)+3 wide; EXITED shows the stop time, FATAL the spawn error
+    ctl('status', ex(3,
+      row('fresh', 'RUNNING', RUNNING_DESC, 37),
+      row('missing', 'FATAL', "can't find command '/nonexistent/vigil-compat/missing'", 37),
+      row('oneshot', 'EXITED', '<DATE>', 37),
+      row('sleeper', 'RUNNING', RUNNING_DESC, 37),
+      row('stubborn', 'RUNNING', RUNNING_DESC, 37),
+      row(LONG, 'STOPPED', 'Not started', 37))),
+    ctl('status fresh', ex(0, R('fresh'))),
+    ctl(`status ${LONG} oneshot`, ex(3, row(LONG, 'STOPPED', 'Not started', 37), row('oneshot', 'EXITED', '<DATE>', 37))),
+    ctl('tail oneshot', ex(0, 'done', '')),
+    ctl('start missing', ex(1, 'missing: ERROR (no such file)')),
     // AUTO logs get new names when the config is reloaded: only the new run's output
     ctl('tail sleeper', ex(0, 'sleeper-out', '')),
     ctl('shutdown now', ex(1, 'Error: shutdown accepts no arguments', ...HELP_SHUTDOWN)),

@@ -4,7 +4,7 @@
  */
 import { describe } from 'node:test';
 import {
-  availRow, ctl, ex, scenarioTest, tailFStep, waitMainLog, waitProcLog, waitState, type ScenarioDef,
+  RUNNING_DESC, availRow, row, ctl, ex, scenarioTest, tailFStep, waitMainLog, waitProcLog, waitState, type ScenarioDef,
 } from './compat-harness';
 import { HELP_CLEAR, HELP_MAINTAIL, HELP_SIGNAL, HELP_TAIL } from './ctl-text';
 
@@ -103,6 +103,12 @@ const signalPidScenario: ScenarioDef = {
       'hupper: started', 'hupper: stopped', 'idle: started', 'idle: stopped', 'nolog: started',
       'ticker: started', 'ticker: stopped', 'writer: started', 'writer: stopped'), { sortLines: true }),
     ctl('pid all', ex(0, '<PID>', '<PID>', '<PID>', '<PID>', '<PID>', '<PID>', '<PID>'), { pidLines: true }),
+    ctl('stop all', ex(0, 'grp:ga: stopped', 'grp:gb: stopped', 'hupper: stopped', 'idle: stopped', 'nolog: stopped',
+      'ticker: stopped', 'writer: stopped'), { sortLines: true }),
+    ctl('start all', ex(0, 'grp:ga: started', 'grp:gb: started', 'hupper: started', 'idle: started', 'nolog: started',
+      'ticker: started', 'writer: started'), { sortLines: true }),
+    ctl('start all', ex(0)),
+    ctl('status', ex(0, ...['grp:ga', 'grp:gb', 'hupper', 'idle', 'nolog', 'ticker', 'writer'].map((n) => row(n, 'RUNNING', RUNNING_DESC)))),
   ],
 };
 

@@ -129,8 +129,9 @@ const stopScenario: ScenarioDef = {
     // makes the pending start answer ABNORMAL_TERMINATION (rc 7).
     background(['start', 'slow'], async (d) => {
       await pollUntil(async () => (await d.stateOf('slow')) === 'STARTING', 10_000);
-      return [await d.runCtl(['stop', 'slow'])];
-    }, [ex(0, 'slow: stopped'), ex(7, 'slow: ERROR (abnormal termination)')], 'start slow, stop it while STARTING'),
+      return [await d.runCtl(['status', 'slow']), await d.runCtl(['stop', 'slow'])];
+    }, [ex(0, row('slow', 'STARTING', '')), ex(0, 'slow: stopped'), ex(7, 'slow: ERROR (abnormal termination)')],
+    'start slow, stop it while STARTING'),
     ctl('status slow', ex(3, STOPPED_AT('slow'))),
     // results come in completion order, which is timing-dependent even in supervisord: sorted
     ctl('stop all', ex(0, 'grp:g1: stopped', 'grp:g2: stopped', 'sleeper: stopped'), { sortLines: true }),

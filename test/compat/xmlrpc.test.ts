@@ -3,6 +3,8 @@
  * supervisor's SupervisorTransport) over the unix socket and over inet with username/password,
  * against vigild and supervisord. One record per probe line. Expected values: reference §6.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { describe } from 'node:test';
 import {
   INET_PASS, INET_USER, scenarioTest, waitProcLog, waitState, type Expect, type Recorded, type ScenarioDef, type Step,
@@ -29,6 +31,14 @@ stopwaitsecs=2
 
 [program:idle]
 command=/bin/sleep 1000
+autostart=false
+
+[program:missing]
+command=/nonexistent/vigil-compat/missing
+autostart=false
+
+[program:notexec]
+command=%(here)s/notexec.txt
 autostart=false
 
 [group:grp]
@@ -74,6 +84,7 @@ function scenario(transport: 'unix' | 'inet'): ScenarioDef {
     name: `XML-RPC probe (${transport === 'unix' ? 'unix socket, SupervisorTransport' : 'inet with username/password'})`,
     transport,
     programs,
+    setup: (dir) => fs.writeFileSync(path.join(dir, 'notexec.txt'), 'not a program\n', { mode: 0o644 }),
     steps: [
       waitState(['writer', 'cat', 'nolog', 'grp:g1', 'grp:g2'], 'RUNNING'),
       waitProcLog('writer', 'abcdefghij'),

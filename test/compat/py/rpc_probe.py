@@ -207,6 +207,25 @@ def main():
     probe('signalProcess(cat,BAD)', s.signalProcess, 'cat', 'BAD')
     probe('signalProcess(idle,HUP)', s.signalProcess, 'idle', 'HUP')
     probe('startProcessGroup(nosuch)', s.startProcessGroup, 'nosuch')
+    probe('startProcess(missing)', s.startProcess, 'missing')
+    probe('startProcess(notexec)', s.startProcess, 'notexec')
+    probe('getProcessInfo missing', s.getProcessInfo, 'missing')
+    probe('signalProcess(cat,CONT)', s.signalProcess, 'cat', 'CONT')
+    probe('signalProcess(cat,18)', s.signalProcess, 'cat', 18)
+    probe('signalAllProcesses(CONT)', s.signalAllProcesses, 'CONT', show=by_name)
+
+    # config groups: reloadConfig, add/remove
+    probe('reloadConfig', s.reloadConfig)
+    probe('addProcessGroup(writer)', s.addProcessGroup, 'writer')
+    probe('addProcessGroup(nosuch)', s.addProcessGroup, 'nosuch')
+    probe('removeProcessGroup(writer)', s.removeProcessGroup, 'writer')
+    probe('removeProcessGroup(nosuch)', s.removeProcessGroup, 'nosuch')
+    probe('removeProcessGroup(idle)', s.removeProcessGroup, 'idle')
+    probe('getProcessInfo idle removed', s.getProcessInfo, 'idle')
+    probe('getAllConfigInfo idle inuse', s.getAllConfigInfo,
+          show=lambda r: [d['inuse'] for d in r if d['name'] == 'idle'])
+    probe('addProcessGroup(idle)', s.addProcessGroup, 'idle')
+    probe('getProcessInfo idle added', s.getProcessInfo, 'idle')
 
     # clearing logs
     probe('clearProcessLogs(writer)', s.clearProcessLogs, 'writer')

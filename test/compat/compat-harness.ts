@@ -347,6 +347,13 @@ export interface RpcResponse { status: number; body: string }
 /** Runs not yet cleaned up; killed synchronously if the test process exits first (e.g. a test timeout). */
 const liveRuns = new Set<DaemonRun>();
 process.once('exit', () => { for (const d of liveRuns) d.killNow(); });
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(sig, () => {
+    for (const d of liveRuns) d.killNow();
+    zygote.stop();
+    process.kill(process.pid, sig);
+  });
+}
 
 /** One run of a scenario against one daemon. */
 export class DaemonRun {
@@ -555,8 +562,11 @@ ${this.def.programs({ dir: this.dir, version })}
     for (const c of this.ctlChildren) { try { c.kill('SIGKILL'); } catch { /* gone */ } }
     const child = this.child;
     if (child?.pid !== undefined && !this.exited()) {
+      // SIGTERM first (a daemon shutting down restarts nothing), then SIGKILL the children it would
+      // otherwise stop one priority level per loop pass: cleanup stays fast for supervisord too.
       try { child.kill('SIGTERM'); } catch { /* gone */ }
-      const ok = await pollUntil(() => this.exited(), 10_000, 50);
+      for (const e of this.seen.values()) killEntry(e);
+      const ok = await pollUntil(() => { this.snapshot(); for (const e of this.seen.values()) killEntry(e); return this.exited(); }, 10_000, 50);
       if (!ok) {
         this.snapshot();
         try { child.kill('SIGKILL'); } catch { /* gone */ }
@@ -647,7 +657,11 @@ export async function runScenario(kind: DaemonKind, def: ScenarioDef): Promise<T
       d.snapshot();
     }
   } finally {
+    const t0 = Date.now();
     await d.cleanup();
+    if (process.env.VIGIL_COMPAT_TIMING !== undefined) {
+      process.stderr.write(`[timing] ${def.name} / ${kind}: steps ${t0 - startedAt} ms, cleanup ${Date.now() - t0} ms\n`);
+    }
   }
   return { kind, records, expects, dir: d.dir, port: d.port, daemonOut: d.daemonOut };
 }
@@ -746,7 +760,7 @@ export function background(args: string[], during: (d: DaemonRun) => Promise<Rec
  * the banner line, whether `want` was seen, and whether the output after the SIGINT ends with the
  * empty line supervisorctl prints. If the command ends by itself first, its whole output is recorded.
  */
-export function tailF(args: string[], want: RegExp, opts: { label?: string; ctlFlags?: string[] } = {}): (d: DaemonRun) => Promise<Recorded[]> {
+export function tailF(args: string[], want: RegExp, opts: TailFOptions = {}): (d: DaemonRun) => Promise<Recorded[]> {
   return async (d) => {
     const label = opts.label ?? ['supervisorctl', ...(opts.ctlFlags ?? []), ...args].join(' ');
     const child = d.spawnCtl(['-c', d.conf, ...(opts.ctlFlags ?? []), ...args]);
@@ -762,6 +776,14 @@ export function tailF(args: string[], want: RegExp, opts: { label?: string; ctlF
     const banner = '==> Press Ctrl-C to exit <==\n';
     const seen = await pollUntil(() => closed || (out.startsWith(banner) && want.test(out.slice(banner.length))), 10_000, 25);
     if (closed) return [{ label: `${label} (ended by itself)`, stdout: out, stderr: err, rc }];
+    // Proof of streaming (not just the initial dump): the counter grows by 2 after this point.
+    let grew: boolean | undefined;
+    if (opts.counter !== undefined) {
+      const re = opts.counter;
+      const maxOf = (text: string): number => Math.max(-1, ...[...text.matchAll(re)].map((m) => Number(m[1])));
+      const before = maxOf(out);
+      grew = Boolean(await pollUntil(() => closed || maxOf(out) >= before + 2, 5_000, 25)) && !closed;
+    }
     const beforeInt = out.length;
     child.kill('SIGINT');
     const exitedInTime = await pollUntil(() => closed, 5_000, 25);
@@ -773,19 +795,35 @@ export function tailF(args: string[], want: RegExp, opts: { label?: string; ctlF
     const head = out.startsWith(banner) ? banner : `(no banner) ${JSON.stringify(out.slice(0, 200))}\n`;
     const after = out.slice(beforeInt);
     const stdout = `${head}[stream ${seen ? 'matched' : 'did NOT match'} ${want}]\n`
+      + (grew === undefined ? '' : `[new output streamed: ${grew ? 'yes' : 'NO'}]\n`)
       + `[after SIGINT: ${after.endsWith('\n') ? 'ends with a newline' : JSON.stringify(after.slice(-200))}]\n`;
     return [{ label: `${label} (then SIGINT)`, stdout, stderr: err, rc }];
   };
 }
 
+export interface TailFOptions {
+  label?: string;
+  ctlFlags?: string[];
+  /** A global RegExp whose first group is a growing number (e.g. /tick (\d+)\n/g): check live streaming. */
+  counter?: RegExp;
+}
+
 /** Expectation for a `tailF` record that streamed `want` and ended cleanly on SIGINT. */
-export function tailFExpect(want: RegExp): Expect {
-  return { rc: 0, out: `==> Press Ctrl-C to exit <==\n[stream matched ${want}]\n[after SIGINT: ends with a newline]\n` };
+export function tailFExpect(want: RegExp, counter = false): Expect {
+  return {
+    rc: 0,
+    out: `==> Press Ctrl-C to exit <==\n[stream matched ${want}]\n${counter ? '[new output streamed: yes]\n' : ''}[after SIGINT: ends with a newline]\n`,
+  };
 }
 
 /** Custom step: run a `tailF`. */
-export function tailFStep(args: string[], want: RegExp, expect: Expect = tailFExpect(want), opts: { ctlFlags?: string[] } = {}): Step {
+export function tailFStep(args: string[], want: RegExp, expect: Expect = tailFExpect(want), opts: TailFOptions = {}): Step {
   return { kind: 'custom', label: `tail -f ${args.join(' ')}`, expect: [expect], run: tailF(args, want, opts) };
+}
+
+/** `tail -f` of a program printing a growing counter: initial text, then live lines, then SIGINT. */
+export function tailFCounterStep(args: string[], want: RegExp, counter: RegExp, opts: TailFOptions = {}): Step {
+  return tailFStep(args, want, tailFExpect(want, true), { ...opts, counter });
 }
 
 function countOf(hay: string, needle: string): number {

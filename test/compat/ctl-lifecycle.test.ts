@@ -5,7 +5,7 @@
  */
 import { describe } from 'node:test';
 import {
-  INET_PASS, INET_USER, RUNNING_DESC, httpGetStep, configStep, ctl, ex, killRemembered, rememberPid, row, scenarioTest, tailFStep, waitExit,
+  INET_PASS, INET_USER, RUNNING_DESC, httpGetStep, configStep, ctl, ex, killRemembered, rememberPid, row, waitMainLog, scenarioTest, tailFCounterStep, tailFStep, waitExit,
   waitReady, waitState, type ProgramsContext, type ScenarioDef,
 } from './compat-harness';
 import { HELP_SHUTDOWN } from './ctl-text';
@@ -61,6 +61,17 @@ const unixLifecycle: ScenarioDef = {
   programs,
   steps: [
     waitState('sleeper', 'RUNNING'),
+    waitMainLog(/success: sleeper entered RUNNING state/),
+    // the whole main log of a fresh daemon (under 1600 bytes)
+    ctl('maintail', ex(0,
+      // the harness sets user=root when running as root
+      ...(process.getuid?.() === 0 ? ['<TS> INFO Set uid to user 0 succeeded'] : []),
+      "<TS> INFO RPC interface 'supervisor' initialized",
+      "<TS> CRIT Server 'unix_http_server' running without any HTTP authentication checking",
+      '<TS> INFO supervisord started with pid <PID>',
+      "<TS> INFO spawned: 'sleeper' with pid <PID>",
+      '<TS> INFO success: sleeper entered RUNNING state, process has stayed up for > than 0 seconds (startsecs)',
+      '')),
     ctl('status', ex(0, R('sleeper'))),
     configStep(2),
     ctl('reload', ex(0, 'Restarted supervisord')),
@@ -131,7 +142,7 @@ autostart=false
     ctl('stop idle', ex(0, 'idle: stopped')),
     ctl('pid', ex(0, '<PID>'), { pidLines: true }),
     ctl('tail sleeper', ex(0, 'sleeper-out', '')),
-    tailFStep(['tail', '-f', 'ticker'], /tick \d+\n(.*\n)*tick \d+\n(.*\n)*tick \d+\n/),
+    tailFCounterStep(['tail', '-f', 'ticker'], /tick \d+\n/, /^tick (\d+)$/gm),
     ctl('status', { rc: 1, out: AUTH_ERROR }, { ctlFlags: ['-p', 'wrong'] }),
     ctl('version', { rc: 1, out: AUTH_ERROR }, { ctlFlags: ['-u', 'nobody', '-p', 'wrong'] }),
     ctl('stop sleeper', { rc: 1, out: AUTH_ERROR }, { ctlFlags: ['-u', INET_USER, '-p', 'wrong'] }),

@@ -4,7 +4,7 @@
  */
 import { describe } from 'node:test';
 import {
-  RUNNING_DESC, availRow, row, ctl, ex, scenarioTest, tailFStep, waitMainLog, waitProcLog, waitState, type ScenarioDef,
+  RUNNING_DESC, availRow, row, ctl, ex, scenarioTest, tailFCounterStep, tailFStep, waitMainLog, waitProcLog, waitState, type ScenarioDef,
 } from './compat-harness';
 import { HELP_CLEAR, HELP_MAINTAIL, HELP_SIGNAL, HELP_TAIL } from './ctl-text';
 
@@ -131,8 +131,8 @@ const logScenario: ScenarioDef = {
     ctl('tail -5 writer stdout extra', ex(1, 'Error: too many arguments', ...HELP_TAIL)),
     ctl('tail writer bad', ex(1, "Error: bad channel 'bad'")),
     ctl('tail -x writer', ex(1, 'Error: bad argument -x')),
-    tailFStep(['tail', '-f', 'ticker'], /tick \d+\n(.*\n)*tick \d+\n(.*\n)*tick \d+\n/),
-    tailFStep(['tail', '-f', 'ticker', 'stderr'], /etick \d+\n(.*\n)*etick \d+\n(.*\n)*etick \d+\n/),
+    tailFCounterStep(['tail', '-f', 'ticker'], /tick \d+\n/, /^tick (\d+)$/gm),
+    tailFCounterStep(['tail', '-f', 'ticker', 'stderr'], /etick \d+\n/, /^etick (\d+)$/gm),
     tailFStep(['tail', '-f', 'writer'], /0123456789\nabcdefghij\n/),
     // an unknown name: /logtail answers 404, the client reports it on stderr and ends
     tailFStep(['tail', '-f', 'nosuch'], /never/, {

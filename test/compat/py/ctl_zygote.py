@@ -93,6 +93,7 @@ def main():
     srv.bind(path)
     srv.listen(64)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped automatically
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a terminal's Ctrl-C is for the test run, not for us
 
     def watch_stdin():
         while sys.stdin.buffer.read(1):

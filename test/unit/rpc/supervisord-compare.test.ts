@@ -12,7 +12,6 @@ import { it, type TestContext } from 'node:test';
 import { encodeMethodCall, type XmlRpcValue } from '../../../src/rpc/xmlrpc';
 import { killChild, killIfSame, processIdentity, type ProcessIdentity } from '../../helpers/pids';
 import { makeGroupConfig, programGroup } from '../../helpers/process-config';
-import { makeTempDir } from '../../helpers/temp-dir';
 import { waitUntil } from '../../helpers/wait';
 import { startRpc } from './rpc-harness';
 
@@ -100,7 +99,9 @@ function post(socketPath: string, body: string): Promise<{ status: number; body:
   });
 }
 
-async function startSupervisord(t: TestContext, dir: string): Promise<string> {
+async function startSupervisord(t: TestContext): Promise<{ dir: string; sock: string }> {
+  // Not makeTempDir: its cleanup would run first and take the socket we need to list the children.
+  const dir = fs.mkdtempSync('/tmp/vigil-sv-');
   fs.writeFileSync(path.join(dir, 'sv.conf'), CONF(dir));
   const child: ChildProcess = spawn(SUPERVISORD, ['-n', '-c', path.join(dir, 'sv.conf')], { stdio: 'ignore' });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -120,14 +121,22 @@ async function startSupervisord(t: TestContext, dir: string): Promise<string> {
     clearTimeout(timer);
     if (child.pid !== undefined) killChild(child.pid);
     for (const id of children) killIfSame(id, true);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
   await waitUntil(() => fs.existsSync(sock), { timeout: 10_000, message: 'supervisord socket' });
   // Ready once the autostarted process runs.
   for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
     const r = await post(sock, encodeMethodCall('supervisor.getProcessInfo', ['sleeper'])).catch(() => null);
-    if (r !== null && r.body.includes('<string>RUNNING</string>')) return sock;
+    if (r !== null && r.body.includes('<string>RUNNING</string>')) return { dir, sock };
   }
   throw new Error('supervisord did not start sleeper');
+}
+
+async function waitUntilAsync(probe: () => Promise<boolean>, timeout = 10_000): Promise<void> {
+  for (const deadline = Date.now() + timeout; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
+    if (await probe()) return;
+  }
+  throw new Error('timed out waiting for both daemons');
 }
 
 function normalise(body: string, dir: string): string {
@@ -142,8 +151,7 @@ function normalise(body: string, dir: string): string {
 const mc = (methodName: XmlRpcValue, params?: XmlRpcValue): XmlRpcValue => (params === undefined ? { methodName } : { methodName, params });
 
 it('responses match supervisord 4.2.5 byte for byte', { timeout: 60_000, skip: !fs.existsSync(SUPERVISORD) && 'no supervisord' }, async (t) => {
-  const svDir = makeTempDir(t, 'vigil-sv-');
-  const sock = await startSupervisord(t, svDir);
+  const { dir: svDir, sock } = await startSupervisord(t);
   const h = startRpc(t, ourGroups(), { supervisord: { identifier: 'compare' } });
   h.hooks.identifier = 'compare';
   await h.sink.waitForState('sleeper', 'RUNNING');
@@ -210,9 +218,6 @@ it('responses match supervisord 4.2.5 byte for byte', { timeout: 60_000, skip: !
     ['supervisor.stopProcess', ['idle']],
     ['supervisor.getAllProcessInfo', []],
     ['supervisor.startProcessGroup', ['grp', false]],
-    // Without wait, and last: with wait, results of processes stopping together come in completion
-    // order here but in polling (list) order in supervisord.
-    ['supervisor.stopAllProcesses', [false]],
   ];
   for (const [method, params] of calls) {
     const body = encodeMethodCall(method, params);
@@ -221,6 +226,14 @@ it('responses match supervisord 4.2.5 byte for byte', { timeout: 60_000, skip: !
     assert.equal(ours.status, theirs.status, `${method} status`);
     assert.equal(normalise(ours.body, h.dir), normalise(theirs.body, svDir), `${method}(${JSON.stringify(params).slice(0, 80)})`);
   }
+  // Stop only once everything runs: supervisord's child keeps its Python TERM handler until exec, so
+  // a stop right after a spawn can be lost. Without wait: with it, results of processes stopping
+  // together come in completion order here but in polling (list) order in supervisord.
+  const running = async (send: (b: string) => Promise<{ body: string }>): Promise<boolean> =>
+    !(await send(encodeMethodCall('supervisor.getAllProcessInfo', []))).body.includes('<string>STARTING</string>');
+  await waitUntilAsync(async () => (await running((b) => post(sock, b))) && running((b) => h.endpoint.handle(b)));
+  const stopAll = encodeMethodCall('supervisor.stopAllProcesses', [false]);
+  assert.equal(normalise((await h.endpoint.handle(stopAll)).body, h.dir), normalise((await post(sock, stopAll)).body, svDir));
   // Bodies that are not XML-RPC: both 400 (the error page itself is the HTTP layer's). An empty
   // body is left out: medusa never answers a zero-length POST.
   for (const body of ['<methodCall>', '<methodCall><methodName></methodName></methodCall>', 'junk']) {

@@ -5,29 +5,11 @@
  */
 import { VigilError } from '../core/errors';
 
-/** supervisor's `Faults` numbers. */
-export const FAULT_CODES = Object.freeze({
-  UNKNOWN_METHOD: 1,
-  INCORRECT_PARAMETERS: 2,
-  BAD_ARGUMENTS: 3,
-  SIGNATURE_UNSUPPORTED: 4,
-  SHUTDOWN_STATE: 6,
-  BAD_NAME: 10,
-  BAD_SIGNAL: 11,
-  NO_FILE: 20,
-  NOT_EXECUTABLE: 21,
-  FAILED: 30,
-  ABNORMAL_TERMINATION: 40,
-  SPAWN_ERROR: 50,
-  ALREADY_STARTED: 60,
-  NOT_RUNNING: 70,
-  SUCCESS: 80,
-  ALREADY_ADDED: 90,
-  STILL_RUNNING: 91,
-  CANT_REREAD: 92,
-} as const);
+import { Faults, type FaultName } from '../core/faults';
 
-export type FaultName = keyof typeof FAULT_CODES;
+/** supervisor's `Faults` numbers (the table lives in core/faults). */
+export const FAULT_CODES = Faults;
+export type { FaultName };
 
 /**
  * An engine request was refused. `code` is the supervisor fault name; `message` is the detail

@@ -2,7 +2,7 @@
  * What an XML-RPC method is to the dispatcher, and how errors become faults.
  */
 import { VigilError } from '../core/errors';
-import { Faults, faultString, isFaultName, type FaultName } from './faults';
+import { Faults, faultString, isFaultName, type FaultName } from '../core/faults';
 import type { XmlRpcFaultValue, XmlRpcValue } from './xmlrpc';
 
 /** A method's answer: a value now, or later (supervisor's deferred NOT_DONE_YET callbacks). */

@@ -1,4 +1,4 @@
-/** supervisor's XML-RPC fault codes, by name. The one table every layer maps errors through. */
+/** supervisor's fault codes, by name: the one table the engine (result structs) and XML-RPC map errors through. */
 export const Faults = {
   UNKNOWN_METHOD: 1,
   INCORRECT_PARAMETERS: 2,

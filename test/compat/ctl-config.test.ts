@@ -3,9 +3,9 @@
  * supervisord (unix socket). Expected lines: reference §7.3 (reread, update, add, remove, avail).
  */
 import { describe } from 'node:test';
-import {
-  RUNNING_DESC, availRow, configStep, ctl, ex, row, scenarioTest, waitState, type ProgramsContext, type ScenarioDef,
-} from './compat-harness';
+import { RUNNING_DESC, availRow, ex, row } from './compat-env';
+import { scenarioTest, type ProgramsContext, type ScenarioDef } from './compat-harness';
+import { configStep, ctl, waitState } from './steps';
 
 const sleeper = (name: string, extra = ''): string => `
 [program:${name}]

@@ -4,10 +4,11 @@
  * and supervisord. Expected lines: reference §7.2, §7.3 (reload, shutdown) and the 401 paragraph.
  */
 import { describe } from 'node:test';
+import { INET_PASS, INET_USER, RUNNING_DESC, ex, row } from './compat-env';
+import { scenarioTest, type ProgramsContext, type ScenarioDef } from './compat-harness';
 import {
-  INET_PASS, INET_USER, RUNNING_DESC, httpGetStep, configStep, ctl, ex, killRemembered, rememberPid, row, waitMainLog, scenarioTest, tailFCounterStep, tailFStep, waitExit,
-  waitReady, waitState, type ProgramsContext, type ScenarioDef,
-} from './compat-harness';
+  httpGetStep, configStep, ctl, killRemembered, rememberPid, waitMainLog, tailFCounterStep, tailFStep, waitExit, waitReady, waitState,
+} from './steps';
 import { HELP_SHUTDOWN } from './ctl-text';
 
 const LONG = 'this_is_a_rather_long_program_name';
@@ -153,6 +154,13 @@ autostart=false
     httpGetStep('/logtail/ticker/stdout', null, ex(0, 'HTTP 401', 'www-authenticate: Basic realm="default"', 'content-type: text/html')),
     httpGetStep('/logtail/ticker/stdout', `${INET_USER}:${INET_PASS}`, ex(0, 'HTTP 200', 'content-type: text/plain;charset=utf-8')),
     ctl('status sleeper', ex(0, R('sleeper'))),
+    // the inet listener comes back after a reload
+    ctl('reload', ex(0, 'Restarted supervisord')),
+    waitReady(),
+    waitState(['sleeper', 'ticker'], 'RUNNING'),
+    ctl('status', ex(3, row('idle', 'STOPPED', 'Not started'), R('sleeper'), R('ticker'))),
+    ctl('maintail -f', { rc: 1, out: AUTH_ERROR }, { ctlFlags: ['-p', 'wrong'] }),
+    tailFStep(['maintail', '-f'], /INFO success: ticker entered RUNNING state/),
     ctl('shutdown', ex(0, 'Shut down')),
     waitExit(),
     ctl('status', ex(4, 'http://127.0.0.1:<PORT> refused connection')),

@@ -3,9 +3,9 @@
  * against vigild and supervisord (unix socket). Expected lines: reference §7.3.
  */
 import { describe } from 'node:test';
-import {
-  RUNNING_DESC, availRow, row, ctl, ex, scenarioTest, tailFCounterStep, tailFStep, waitMainLog, waitProcLog, waitState, type ScenarioDef,
-} from './compat-harness';
+import { RUNNING_DESC, availRow, row, ex } from './compat-env';
+import { scenarioTest, type ScenarioDef } from './compat-harness';
+import { ctl, tailFCounterStep, tailFStep, waitMainLog, waitProcLog, waitState } from './steps';
 import { HELP_CLEAR, HELP_MAINTAIL, HELP_SIGNAL, HELP_TAIL } from './ctl-text';
 
 const programs = (): string => `

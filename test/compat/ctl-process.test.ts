@@ -5,9 +5,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe } from 'node:test';
-import {
-  RUNNING_DESC, background, ctl, ex, pollUntil, row, scenarioTest, waitState, type ScenarioDef,
-} from './compat-harness';
+import { RUNNING_DESC, ex, pollUntil, row } from './compat-env';
+import { scenarioTest, type ScenarioDef } from './compat-harness';
+import { background, ctl, waitState } from './steps';
 import { HELP_RESTART, HELP_START, HELP_STOP } from './ctl-text';
 
 const programs = ({ dir }: { dir: string }): string => `

@@ -6,9 +6,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe } from 'node:test';
-import {
-  INET_PASS, INET_USER, scenarioTest, waitProcLog, waitState, type Expect, type Recorded, type ScenarioDef, type Step,
-} from './compat-harness';
+import { INET_PASS, INET_USER, type Expect, type Recorded } from './compat-env';
+import { scenarioTest, type ScenarioDef, type Step } from './compat-harness';
+import { waitProcLog, waitState } from './steps';
 import { RPC_EXPECTED } from './rpc-expected';
 
 const programs = (): string => `

@@ -95,29 +95,33 @@ export async function forEachProcess(
   fn: (p: Subprocess, name: string) => Deferred,
 ): Promise<ProcessResult[]> {
   const results: ProcessResult[] = [];
+  const deferred: Array<{ index: number; at: number; result: ProcessResult }> = [];
   const pending: Array<Promise<void>> = [];
-  for (const p of processes) {
-    if (!predicate(p)) continue;
+  processes.forEach((p, index) => {
+    if (!predicate(p)) return;
     let outcome: Deferred;
     try {
       outcome = fn(p, p.namespec);
     } catch (e) {
       results.push(failure(p, e));
-      continue;
+      return;
     }
     if (outcome === true) results.push(success(p));
     else {
-      pending.push(
-        outcome.then(
-          () => void results.push(success(p)),
-          (e: unknown) => void results.push(failure(p, e)),
-        ),
-      );
+      const settle = (result: ProcessResult): void => void deferred.push({ index, at: Date.now(), result });
+      pending.push(outcome.then(() => settle(success(p)), (e: unknown) => settle(failure(p, e))));
     }
-  }
+  });
   await Promise.all(pending);
-  return results;
+  // supervisor polls its deferred calls in list order every pass (~50 ms), so results that complete
+  // in the same pass come out in list order, later ones after them.
+  const pass = (at: number): number => Math.floor(at / POLL_PASS_MS);
+  deferred.sort((a, b) => pass(a.at) - pass(b.at) || a.index - b.index);
+  return results.concat(deferred.map((d) => d.result));
 }
+
+/** How long one of supervisor's polling passes over deferred requests takes. */
+const POLL_PASS_MS = 50;
 
 /** `forEachProcess` for requests that never defer (signals, clearing logs). */
 export function forEachProcessNow(

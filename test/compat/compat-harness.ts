@@ -38,6 +38,8 @@ export interface ScenarioDef {
 
 export type Step =
   | { kind: 'ctl'; args: string[]; expect: Expect; label?: string; ctlFlags?: string[]; timeoutMs?: number; sortLines?: boolean; pidLines?: boolean }
+  // poll `check` until true (one-shot actions such as rewriting the config are waits that succeed at once);
+  // recorded only when it times out
   | { kind: 'wait'; what: string; check: (d: DaemonRun) => Promise<boolean>; timeoutMs?: number }
   | { kind: 'custom'; label: string; run: (d: DaemonRun) => Promise<Recorded[]>; expect: Expect[] };
 

@@ -6,10 +6,16 @@ import type { Step } from './compat-harness';
 import { pollUntil, type Expect, type Recorded } from './compat-env';
 import type { DaemonRun } from './daemon-run';
 
-export function ctl(args: string | string[], expect: Expect, opts: { label?: string; ctlFlags?: string[]; timeoutMs?: number; sortLines?: boolean; pidLines?: boolean } = {}): Step {
+/**
+ * `supervisorctl -c <conf> [ctlFlags] <args>`: `args` is split on spaces when a string. `sortLines` for
+ * outputs whose order is timing-dependent in supervisord too; `pidLines` turns bare pids into <PID>.
+ */
+export function ctl(args: string | string[], expect: Expect, opts: CtlOptions = {}): Step {
   const argv = typeof args === 'string' ? (args === '' ? [] : args.split(' ')) : args;
   return { kind: 'ctl', args: argv, expect, ...opts };
 }
+
+export interface CtlOptions { label?: string; ctlFlags?: string[]; timeoutMs?: number; sortLines?: boolean; pidLines?: boolean }
 
 /** Wait (poll RPC) until every named process is in one of `states`. */
 export function waitState(names: string | string[], states: string | string[], timeoutMs = 15_000): Step {

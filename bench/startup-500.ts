@@ -15,6 +15,9 @@ import {
 
 const N = Math.max(1, Number(process.env.BENCH_PROGRAMS ?? 500));
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
+/** BENCH_NO_CHILD_LOGS=1: stdout/stderr_logfile=NONE, to see what creating 2 × N AUTO log files costs. */
+const NO_LOGS = process.env.BENCH_NO_CHILD_LOGS === '1';
+const LOGS = NO_LOGS ? 'stdout_logfile=NONE\nstderr_logfile=NONE\n' : '';
 
 interface Result { seconds: number; rss: number; rssSettled: number; cpu: number; shutdown: number }
 
@@ -22,7 +25,7 @@ async function daemonStartup(kind: Kind): Promise<Result> {
   const d = new DaemonRun(kind, 'startup');
   try {
     let conf = d.header();
-    for (let i = 1; i <= N; i++) conf += `\n[program:p${i}]\ncommand=/bin/sleep 1000\nstartsecs=0\n`;
+    for (let i = 1; i <= N; i++) conf += `\n[program:p${i}]\ncommand=/bin/sleep 1000\nstartsecs=0\n${LOGS}`;
     d.start(conf);
     const at = await d.waitSuccesses(N, 120_000);
     const seconds = at - d.spawnedAtMono;
@@ -120,7 +123,7 @@ async function main(): Promise<void> {
   emit(`## Startup: ${N} programs to RUNNING
 
 Measured ${stamp()}. Command: \`node dist/bench/startup-500.js\`. ${N} × \`[program:pN]\` with \`command=/bin/sleep 1000\`,
-startsecs=0 (default stdout/stderr AUTO logs); seconds from spawning the daemon until its main log holds ${N} \`success:\`
+startsecs=0 (${NO_LOGS ? '**stdout/stderr_logfile=NONE (BENCH_NO_CHILD_LOGS=1)**' : 'default stdout/stderr AUTO logs'}); seconds from spawning the daemon until its main log holds ${N} \`success:\`
 lines (polled every 5 ms). RSS is VmRSS from /proc/<pid>/status. Medians of ${RUNS} runs per daemon, interleaved.
 Ratio = vigild ÷ supervisord.
 

@@ -11,7 +11,7 @@
 // Each benchmark prints its markdown section on stdout (progress on stderr). A section is replaced only when its
 // benchmark exited 0 and printed something, so docs/benchmarks.md only ever holds numbers from real runs.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,7 +44,18 @@ for (const n of names) {
   }
 }
 
-// 2. Run.
+// 2. Snapshot the built daemon: other people rebuilding dist/ while a benchmark runs must not swap modules under a
+//    running vigild (a half-written file is a crash that has nothing to do with vigild). VIGILD=... overrides.
+let snapshot = null;
+const env = { ...process.env, BENCH_QUIET_WAIT: process.env.BENCH_QUIET_WAIT ?? '300' };
+if (process.env.VIGILD === undefined && existsSync(join(ROOT, 'dist', 'src', 'daemon', 'vigild.js'))) {
+  snapshot = mkdtempSync(join(os.tmpdir(), 'vigil-bench-dist-'));
+  cpSync(join(ROOT, 'dist', 'src'), join(snapshot, 'src'), { recursive: true });
+  env.VIGILD = join(snapshot, 'src', 'daemon', 'vigild.js');
+}
+process.on('exit', () => { if (snapshot !== null) rmSync(snapshot, { recursive: true, force: true }); });
+
+// 3. Run.
 const sections = new Map();
 let failed = 0;
 for (const n of names) {
@@ -56,7 +67,7 @@ for (const n of names) {
     timeout: PER_BENCH_TIMEOUT_MS,
     killSignal: 'SIGTERM', // the benchmark's handler kills every process it started, by pid
     // Each benchmark first waits (bounded) for the machine to be quiet; BENCH_QUIET_WAIT=0 skips that.
-    env: { ...process.env, BENCH_QUIET_WAIT: process.env.BENCH_QUIET_WAIT ?? '300' },
+    env,
   });
   const out = (r.stdout ?? '').trim();
   process.stdout.write(`${out}\n\n`);
@@ -67,7 +78,7 @@ for (const n of names) {
   }
 }
 
-// 3. Write docs/benchmarks.md.
+// 4. Write docs/benchmarks.md.
 function sh(cmd, argv) {
   const r = spawnSync(cmd, argv, { encoding: 'utf8' });
   return r.status === 0 ? `${r.stdout}${r.stderr}`.trim() : null;

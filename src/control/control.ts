@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import type { Config, GroupConfig } from '../config/types';
-import { VigilError } from '../core/errors';
+import { ConfigError, formatConfigProblemLikeSupervisor, VigilError } from '../core/errors';
 import { readLogRange } from '../process/output/log-reader';
 import { EngineError, type ProcessEngine, type ProcessInfo, type ProcessResult } from '../process/engine';
 import { diffToActive, type ActiveGroupConfig, type ConfigChanges } from './active-diff';
@@ -142,7 +142,9 @@ export class Control {
     try {
       next = this.hooks.readConfig();
     } catch (e) {
-      throw new EngineError('CANT_REREAD', e instanceof Error ? e.message : String(e));
+      // supervisor reports the first problem in its own words; supervisorctl prints exactly that.
+      const detail = e instanceof ConfigError && e.problems[0] !== undefined ? formatConfigProblemLikeSupervisor(e.problems[0]) : e instanceof Error ? e.message : String(e);
+      throw new EngineError('CANT_REREAD', detail);
     }
     this.current = next;
     // Later activations use the new file's [supervisord] settings (childlogdir, identifier), as in supervisor.

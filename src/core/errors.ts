@@ -21,14 +21,27 @@ export interface ConfigProblem {
   readonly message: string;
 }
 
-/** Format one problem the way supervisord does, with Vigil's location suffix. */
+const PROGRAM_TYPE_SECTION = /^(program|eventlistener|fcgi-program):/;
+
+/**
+ * supervisord's own wording: problems inside program-type sections get
+ * ` in section 'program:x' (file: '/path')`; others stand alone. Used where supervisor's exact text
+ * matters (the CANT_REREAD fault that supervisorctl prints).
+ */
+export function formatConfigProblemLikeSupervisor(p: ConfigProblem): string {
+  if (p.section === undefined || p.file === undefined || !PROGRAM_TYPE_SECTION.test(p.section)) return p.message;
+  return `${p.message} in section '${p.section}' (file: '${p.file}')`;
+}
+
+/** supervisord's wording plus everything Vigil knows of the place: file, line, section, option and value. */
 export function formatConfigProblem(p: ConfigProblem): string {
   const where: string[] = [];
-  if (p.section !== undefined) where.push(`section '${p.section}'`);
+  if (p.file !== undefined) where.push(`file: '${p.file}'`);
+  if (p.line !== undefined) where.push(`line ${p.line}`);
   if (p.option !== undefined) where.push(`option '${p.option}'`);
   if (p.value !== undefined) where.push(`value ${JSON.stringify(p.value)}`);
-  if (p.file !== undefined) where.push(p.line !== undefined ? `file: '${p.file}' line ${p.line}` : `file: '${p.file}'`);
-  return where.length > 0 ? `${p.message} (${where.join(', ')})` : p.message;
+  const section = p.section !== undefined ? ` in section '${p.section}'` : '';
+  return where.length > 0 ? `${p.message}${section} (${where.join(', ')})` : `${p.message}${section}`;
 }
 
 /** A config could not be loaded. `problems` lists everything found, not just the first. */

@@ -75,7 +75,9 @@ export class Daemon {
           'If you intend to run as root, you can set user=root in the config file to avoid this message.',
       );
     }
-    for (const m of config.messages) this.log.log(m.level, m.message);
+    // supervisord logs its start-up notes as criticals, then warnings, then infos.
+    for (const m of config.messages) if (m.level === 'warn') this.log.warn(m.message);
+    for (const m of config.messages) if (m.level === 'info') this.log.info(m.message);
     if (first) for (const m of this.opts.startupMessages ?? []) this.log.info(m);
     if (!s.nocleanup) cleanupAutoLogs(s.childlogdir, s.identifier, this.log);
 

@@ -86,20 +86,21 @@ async function main(): Promise<number> {
     if (s.directory !== null) process.chdir(s.directory);
     process.umask(s.umask);
   }
+  // supervisord's order: switch user first, then raise the limits (as that user).
+  const priv = dropPrivileges(s.user);
+  if (priv.error !== undefined) return fail(priv.error);
   let rlimitMessages: string[];
   try {
     rlimitMessages = ensureRlimits(s.minfds, s.minprocs);
   } catch (e) {
     return fail((e as Error).message);
   }
-  const privError = dropPrivileges(s.user);
-  if (privError !== undefined) return fail(privError);
 
   const daemon = new Daemon({
     configFile: file,
     overrides: args.overrides,
     config,
-    startupMessages: rlimitMessages,
+    startupMessages: [...(priv.info !== undefined ? [priv.info] : []), ...rlimitMessages],
     onReady: () => { if (isDaemonChild) reportToParent({ kind: 'ready' }); },
   });
   try {

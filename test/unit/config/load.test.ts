@@ -207,7 +207,7 @@ describe('loadConfig: errors', () => {
     } catch (e) {
       assert.ok(e instanceof ConfigError);
       assert.equal(e.message.split('\n').length, 2);
-      assert.match(e.message, /^not a valid boolean value: 'y' \(section 'program:a', option 'autostart', value "y", file: '.*main\.conf' line 6\)$/m);
+      assert.match(e.message, /^not a valid boolean value: 'y' in section 'program:a' \(file: '.*main\.conf', line 6, option 'autostart', value "y"\)$/m);
     }
   });
 

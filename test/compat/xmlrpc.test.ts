@@ -33,6 +33,21 @@ stopwaitsecs=2
 command=/bin/sleep 1000
 autostart=false
 
+[program:failing]
+command=/bin/sh -c 'exit 3'
+startsecs=1
+startretries=0
+
+[program:oneshot]
+command=/bin/sh -c 'exit 0'
+startsecs=0
+autorestart=false
+
+[program:badexit]
+command=/bin/sh -c 'exit 5'
+startsecs=0
+autorestart=false
+
 [program:missing]
 command=/nonexistent/vigil-compat/missing
 autostart=false
@@ -87,6 +102,8 @@ function scenario(transport: 'unix' | 'inet'): ScenarioDef {
     setup: (dir) => fs.writeFileSync(path.join(dir, 'notexec.txt'), 'not a program\n', { mode: 0o644 }),
     steps: [
       waitState(['writer', 'cat', 'nolog', 'grp:g1', 'grp:g2'], 'RUNNING'),
+      waitState('failing', 'FATAL'),
+      waitState(['oneshot', 'badexit'], 'EXITED'),
       waitProcLog('writer', 'abcdefghij'),
       probeStep(),
     ],

@@ -135,6 +135,9 @@ def main():
     # processes and config
     probe('getProcessInfo writer', s.getProcessInfo, 'writer')
     probe('getProcessInfo grp:g1', s.getProcessInfo, 'grp:g1')
+    probe('getProcessInfo failing (FATAL)', s.getProcessInfo, 'failing')
+    probe('getProcessInfo oneshot (EXITED, expected)', s.getProcessInfo, 'oneshot')
+    probe('getProcessInfo badexit (EXITED, unexpected)', s.getProcessInfo, 'badexit')
     probe('getProcessInfo nosuch', s.getProcessInfo, 'nosuch')
     probe('getProcessInfo grp:*', s.getProcessInfo, 'grp:*')
     probe('getAllProcessInfo', s.getAllProcessInfo)
@@ -241,6 +244,18 @@ def main():
     probe('system.methodSignature(supervisor.readLog)', system.methodSignature, 'supervisor.readLog')
     probe('system.methodSignature(system.multicall)', system.methodSignature, 'system.multicall')
     probe('system.methodSignature(supervisor.nope)', system.methodSignature, 'supervisor.nope')
+    for name in system.listMethods():
+        probe('system.methodSignature(%s)' % name, system.methodSignature, name)
+
+    def all_help(names):
+        out = {}
+        for name in names:
+            try:
+                out[name] = system.methodHelp(name)
+            except xc.Fault as f:
+                out[name] = {'faultCode': f.faultCode, 'faultString': f.faultString}
+        return out
+    probe('system.methodHelp(every method)', system.listMethods, show=all_help)
 
     # multicall, including a bad method, a missing methodName and a nested multicall
     probe('system.multicall', system.multicall, [

@@ -129,7 +129,7 @@ Ratio = vigild ÷ supervisord.
 
 ${table(['metric', 'vigild', 'supervisord 4.2.5', 'ratio', 'goal', 'goal met?'], rows)}
 
-Individual runs (spawn → ${N}th \`success:\`, s): ${each}.
+Individual runs (spawn → ${N}th \`success:\`, s): ${each}; Node floor (ignored / piped) ${floorIgnore.map((x, i) => `${fmt(x, 3)} / ${fmt(floorPipes[i], 3)}`).join(', ')} (a floor well above ~0.7 s means other work was competing for the CPUs).
 ${errors.length > 0 ? `\n${errors.join('\n\n')}\n` : ''}`);
 }
 

@@ -9,6 +9,7 @@ import type { LogLevelName } from '../core/logger';
 import { signalName, signalNumber } from '../core/signals';
 import type { ProcessStateName } from '../core/states';
 import { decodeExit } from './exit-status';
+import type { ProcessStateEvent } from '../events/types';
 
 /** supervisord's mood; processes are only (re)started while it is RUNNING. */
 export type EngineMood = 'RUNNING' | 'RESTARTING' | 'SHUTDOWN';
@@ -95,16 +96,10 @@ export type StateInput =
 export type TimerKind = 'startsecs' | 'backoff' | 'stopwait';
 
 /** A PROCESS_STATE_* event, in supervisor's payload fields (§4.2). */
-export interface EmitEffect {
-  readonly type: 'emit';
-  readonly state: ProcessStateName;
-  readonly fromState: ProcessStateName;
-  readonly tries?: number;
-  readonly pid?: number;
-  readonly expected?: boolean;
-  readonly exitStatus?: number;
-  readonly signal?: string;
-}
+export type EmitEffect = { readonly type: 'emit'; readonly state: ProcessStateName } & Pick<
+  ProcessStateEvent,
+  'fromState' | 'tries' | 'pid' | 'expected' | 'exitStatus' | 'signal'
+>;
 
 export type Effect =
   | { readonly type: 'spawn' }

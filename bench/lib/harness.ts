@@ -385,11 +385,23 @@ let startLoad = os.loadavg()[0] as number;
 let startAt = Date.now();
 let startBusy: number | undefined;
 
+/** The commit of the working tree that was built, noting uncommitted changes under src/. */
+function revision(): string {
+  const git = (...a: string[]): string | null => {
+    const r = spawnSync('git', ['-C', REPO, ...a], { encoding: 'utf8' });
+    return r.status === 0 ? r.stdout.trim() : null;
+  };
+  const head = git('rev-parse', '--short', 'HEAD');
+  if (head === null) return 'of unknown commit';
+  const dirty = git('status', '--porcelain', '--', 'src');
+  return `commit ${head}${dirty !== null && dirty !== '' ? ' + uncommitted changes in src/' : ''}`;
+}
+
 /** When the benchmark started, and how busy the machine was then (other work skews every number here). */
 export function stamp(): string {
   const at = new Date(startAt).toISOString().replace(/\.\d+Z$/, 'Z');
   const quiet = startBusy === undefined ? '' : `all CPUs ${(startBusy * 100).toFixed(0)} % busy in the 2 s before start; `;
-  return `${at} (${quiet}1-min load average ${startLoad.toFixed(2)} at start, ${(os.loadavg()[0] as number).toFixed(2)} at end)`;
+  return `${at}, vigil ${revision()} (${quiet}1-min load average ${startLoad.toFixed(2)} at start, ${(os.loadavg()[0] as number).toFixed(2)} at end)`;
 }
 /**
  * Wait (at most BENCH_QUIET_WAIT seconds, default 0) until the machine is quiet: under 10 % of all CPUs busy over a

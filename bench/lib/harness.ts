@@ -384,6 +384,7 @@ export function verdict(ok: boolean | undefined): string {
 let startLoad = os.loadavg()[0] as number;
 let startAt = Date.now();
 let startBusy: number | undefined;
+let startRev = '';
 
 /** The commit of the working tree that was built, noting uncommitted changes under src/. */
 function revision(): string {
@@ -401,7 +402,7 @@ function revision(): string {
 export function stamp(): string {
   const at = new Date(startAt).toISOString().replace(/\.\d+Z$/, 'Z');
   const quiet = startBusy === undefined ? '' : `all CPUs ${(startBusy * 100).toFixed(0)} % busy in the 2 s before start; `;
-  return `${at}, vigil ${revision()} (${quiet}1-min load average ${startLoad.toFixed(2)} at start, ${(os.loadavg()[0] as number).toFixed(2)} at end)`;
+  return `${at}, vigil ${startRev} (${quiet}1-min load average ${startLoad.toFixed(2)} at start, ${(os.loadavg()[0] as number).toFixed(2)} at end)`;
 }
 /**
  * Wait (at most BENCH_QUIET_WAIT seconds, default 0) until the machine is quiet: under 10 % of all CPUs busy over a
@@ -455,6 +456,7 @@ export function runMain(main: () => Promise<void>): void {
     startAt = Date.now();
     startLoad = os.loadavg()[0] as number;
     startBusy = busy;
+    startRev = revision();
     if (busy === undefined && startLoad > 0.5) log(`warning: 1-min load average is ${startLoad.toFixed(2)}; other work on this machine will skew the numbers`);
     return main();
   }).then(

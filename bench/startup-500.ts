@@ -118,6 +118,10 @@ async function main(): Promise<void> {
       ratio(val('vigild', (r) => r.shutdown), val('supervisord', (r) => r.shutdown)), '', ''],
     [`floor: ${N} bare spawns from Node (stdio ignored / piped), s`, `${fmt(median(floorIgnore), 3)} / ${fmt(median(floorPipes), 3)}`, '', '', '', ''],
   ];
+  const spread = Math.max(...floorPipes) / Math.min(...floorPipes);
+  const noisy = spread > 1.5
+    ? `\n**Interference: the Node floor (piped) varied ${fmt(spread, 1)}× between runs, so other work competed for the CPUs during this run; treat the times as upper bounds.**\n`
+    : '';
   const each = [...runs].map(([k, rs]) => `${k} ${rs.map((r) => fmt(r.seconds, 3)).join(', ') || 'none'}`).join('; ');
   const errors = [...res].filter(([, o]) => !o.ok).map(([k, o]) => `**${k} could not be measured: ${(o as { error: string }).error}**`);
   emit(`## Startup: ${N} programs to RUNNING
@@ -130,7 +134,7 @@ Ratio = vigild ÷ supervisord.
 ${table(['metric', 'vigild', 'supervisord 4.2.5', 'ratio', 'goal', 'goal met?'], rows)}
 
 Individual runs (spawn → ${N}th \`success:\`, s): ${each}; Node floor (ignored / piped) ${floorIgnore.map((x, i) => `${fmt(x, 3)} / ${fmt(floorPipes[i], 3)}`).join(', ')} (a floor well above ~0.7 s means other work was competing for the CPUs).
-${errors.length > 0 ? `\n${errors.join('\n\n')}\n` : ''}`);
+${noisy}${errors.length > 0 ? `\n${errors.join('\n\n')}\n` : ''}`);
 }
 
 runMain(main);

@@ -21,7 +21,8 @@ function results(v: XmlRpcValue): Result[] {
 
 function faultResult(e: RpcFault, name: string): Result {
   const { group, process } = splitNamespec(name);
-  return { name: process ?? '', group, status: e.faultCode, description: e.faultString };
+  // supervisor formats a missing process name as Python's None ('g:None').
+  return { name: process ?? 'None', group, status: e.faultCode, description: e.faultString };
 }
 
 class UnknownResult extends Error {

@@ -49,6 +49,7 @@ export class LogStream {
       const reader = new ResponseReader({
         head: (h) => {
           if (h.status !== 200) {
+            this.stopped = true;
             this.opts.onError(`${url} Cannot read, status code ${h.status}`);
             sock.destroy();
             resolve();

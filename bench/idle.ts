@@ -6,7 +6,7 @@
  *   node dist/bench/idle.js                  (BENCH_IDLE_SECONDS=n, BENCH_PROGRAMS=n to change)
  */
 import {
-  DaemonRun, attempt, emit, fmt, kinds, log, ratio, runMain, sleep, stamp, table, verdict, type Kind, type Outcome,
+  DaemonRun, attempt, emit, fmt, kinds, log, ratio, runMain, settle, sleep, stamp, table, verdict, type Kind, type Outcome,
 } from './lib/harness';
 
 const N = Math.max(1, Number(process.env.BENCH_PROGRAMS ?? 100));
@@ -43,7 +43,10 @@ async function idle(kind: Kind): Promise<Result> {
 
 async function main(): Promise<void> {
   const res = new Map<Kind, Outcome<Result>>();
-  for (const k of kinds()) res.set(k, await attempt(k, () => idle(k)));
+  for (const k of kinds()) {
+    await settle();
+    res.set(k, await attempt(k, () => idle(k)));
+  }
   const val = (k: Kind, f: (r: Result) => number): number | undefined => {
     const o = res.get(k);
     return o !== undefined && o.ok ? f(o.value) : undefined;

@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  DaemonRun, FIXTURES, emit, fmt, kinds, log, median, monoSec, ratio, realtimeNs, runMain, sleep, stamp, table,
+  DaemonRun, FIXTURES, emit, fmt, kinds, log, median, monoSec, ratio, realtimeNs, runMain, settle, sleep, stamp, table,
   verdict, type Kind,
 } from './lib/harness';
 
@@ -88,11 +88,13 @@ async function main(): Promise<void> {
   const samples = new Map<Kind | 'cat', Sample[]>([['cat', []], ...sides.map((k) => [k, []] as [Kind, Sample[]])]);
   const errors = new Map<Kind, string>();
   for (let i = 0; i < RUNS; i++) {
+    await settle();
     const c = catPipe();
     log(`cat pipe: ${fmt(c.seconds, 3)} s, ${fmt(c.mibps, 1)} MiB/s`);
     samples.get('cat')?.push(c);
     for (const k of sides) {
       if (errors.has(k)) continue;
+      await settle();
       try {
         const s = await daemonBurst(k);
         samples.get(k)?.push(s);

@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  DaemonRun, FIXTURES, attempt, emit, fmt, kinds, log, median, percentile, ratio, runMain, sleep, stamp, table, track,
+  DaemonRun, FIXTURES, attempt, emit, fmt, kinds, log, median, percentile, ratio, runMain, settle, sleep, stamp, table, track,
   verdict, type Kind, type Outcome,
 } from './lib/harness';
 
@@ -122,7 +122,10 @@ async function main(): Promise<void> {
     if (cc.status !== 0) throw new Error(`cc failed: ${cc.stderr}`);
     const res = new Map<string, Outcome<number[]>>();
     for (const mode of ['exit', 'kill'] as const) {
-      for (const k of kinds()) res.set(`${k}/${mode}`, await attempt(`${k} ${mode}`, () => measure(k, mode, helper)));
+      for (const k of kinds()) {
+        await settle();
+        res.set(`${k}/${mode}`, await attempt(`${k} ${mode}`, () => measure(k, mode, helper)));
+      }
     }
 
     const rows: string[][] = [];

@@ -9,7 +9,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import {
-  DaemonRun, attempt, emit, fmt, kinds, log, median, monoSec, ratio, runMain, sleep, stamp, table, track, verdict,
+  DaemonRun, attempt, emit, fmt, kinds, log, median, monoSec, ratio, runMain, settle, sleep, stamp, table, track, verdict,
   type Kind, type Outcome,
 } from './lib/harness';
 
@@ -73,10 +73,13 @@ async function main(): Promise<void> {
   const runs = new Map<Kind, Result[]>(kinds().map((k) => [k, []]));
   const errs = new Map<Kind, string>();
   for (let i = 0; i < RUNS; i++) {
+    await settle();
     floorIgnore.push(await floor(false));
+    await settle();
     floorPipes.push(await floor(true));
     for (const k of kinds()) {
       if (errs.has(k)) continue;
+      await settle();
       const o = await attempt(k, () => daemonStartup(k));
       if (o.ok) runs.get(k)?.push(o.value);
       else errs.set(k, o.error);

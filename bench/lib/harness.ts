@@ -408,8 +408,8 @@ export function stamp(): string {
  * Wait (at most BENCH_QUIET_WAIT seconds, default 0) until the machine is quiet: under 10 % of all CPUs busy over a
  * 2 s sample of /proc/stat. Other work on a 2-CPU box skews every number, so run-bench sets this.
  */
-export async function waitQuiet(): Promise<number | undefined> {
-  const limit = Number(process.env.BENCH_QUIET_WAIT ?? 0) * 1000;
+export async function waitQuiet(seconds = Number(process.env.BENCH_QUIET_WAIT ?? 0)): Promise<number | undefined> {
+  const limit = seconds * 1000;
   if (!(limit > 0)) return undefined;
   const sample = (): [number, number] => {
     const f = (fs.readFileSync('/proc/stat', 'utf8').split('\n')[0] as string).trim().split(/\s+/).slice(1).map(Number);
@@ -431,6 +431,15 @@ export async function waitQuiet(): Promise<number | undefined> {
   }
 }
 
+
+/**
+ * Between measurements, let the machine settle (at most 20 s) when BENCH_QUIET_WAIT is set: tearing down hundreds
+ * of children or a 200 MiB file leaves kernel work behind (seen here: 10-15 s at 80 % of both CPUs after 500 children
+ * exit) that would otherwise land on the next measurement.
+ */
+export async function settle(): Promise<void> {
+  if (Number(process.env.BENCH_QUIET_WAIT ?? 0) > 0) await waitQuiet(20);
+}
 
 /** Result of running one side: its numbers, or why it could not be measured. */
 export type Outcome<T> = { ok: true; value: T } | { ok: false; error: string };

@@ -147,7 +147,10 @@ Written by \`npm run bench\` (scripts/run-bench.mjs) from real runs on the machi
 hand. In every benchmark vigild and supervisord 4.2.5 run in the same invocation with the same config, one after the
 other, each in its own temp dir with its unix socket there (loopback only). Daemon CPU is utime+stime from
 /proc/<pid>/stat, RSS is VmRSS from /proc/<pid>/status; "all RUNNING" is the count of \`success:\` lines in the
-daemon's main log. Every process a benchmark starts is killed by pid at the end.
+daemon's main log. Every process a benchmark starts is killed by pid at the end. The machine is shared: each
+benchmark first waits (up to BENCH_QUIET_WAIT s, default 300) until all CPUs are under 10 % busy, and waits again (up
+to 20 s) before every measurement, because tearing down hundreds of children leaves seconds of kernel work behind.
+Each section names the commit it measured and how busy the machine was.
 
 ## Machine (last run)
 

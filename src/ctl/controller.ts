@@ -68,6 +68,14 @@ export function parseLine(raw: string): { cmd: string | undefined; arg: string; 
   return { cmd, arg: line.slice(cmd.length).trim(), line };
 }
 
+/** Input ended while a question was asked (Python's EOFError from `input()`). */
+class EndOfInput extends Error {
+  constructor() {
+    super('EOF when reading a line');
+    this.name = 'EOFError';
+  }
+}
+
 /** Where output goes and what the terminal is like (injectable for tests). */
 export interface CtlIO {
   write(text: string): void;
@@ -174,7 +182,7 @@ export class Controller {
         this.exitstatus = Exit.NOT_RUNNING;
         return false;
       }
-      this.exitstatus = Exit.GENERIC;
+      if (e instanceof ConnectionFailure) this.exitstatus = Exit.GENERIC;
       throw e;
     }
     return true;
@@ -192,10 +200,14 @@ export class Controller {
     return this.input;
   }
 
-  /** Ask a question on the terminal/stdin (confirmations); undefined at end of input or on Ctrl-C. */
+  /**
+   * Ask a question on the terminal/stdin (confirmations, credentials); undefined on Ctrl-C. End of input
+   * is an error, reported as supervisorctl reports it.
+   */
   async ask(prompt: string): Promise<string | undefined> {
     this.flush();
     const r = await this.lineInput().read(prompt);
+    if (r === null) throw new EndOfInput();
     return typeof r === 'string' ? r : undefined;
   }
 
@@ -216,8 +228,10 @@ export class Controller {
         return (await fn(this, arg)) === true;
       } catch (e) {
         if (!(e instanceof ProtocolError)) throw e;
-        this.exitstatus = Exit.GENERIC;
-        if (e.status !== 401) throw e;
+        if (e.status !== 401) {
+          this.exitstatus = Exit.GENERIC;
+          throw e;
+        }
         if (this.options.interactive) {
           this.output('Server requires authentication');
           const username = await this.ask('Username:');
@@ -229,6 +243,7 @@ export class Controller {
         }
         if (await this.promptCredentials()) return this.onecmd(raw);
         this.output('Server requires authentication');
+        this.exitstatus = Exit.GENERIC;
         // supervisorctl runs the command once more here; the second 401 is what it reports.
         return (await fn(this, arg)) === true;
       }

@@ -11,9 +11,9 @@ import { IniDocument } from '../config/ini-reader';
 import type { CtlSection } from './ctl-options';
 
 /** Python's `normalize_path`: expanduser, abspath, normpath. */
-export function normalizePath(p: string): string {
+export function normalizePath(p: string, home: string | undefined = process.env.HOME): string {
   let v = p;
-  if (v === '~' || v.startsWith('~/')) v = (process.env.HOME ?? os.homedir()) + v.slice(1);
+  if (v === '~' || v.startsWith('~/')) v = (home ?? os.homedir()) + v.slice(1);
   return path.resolve(v);
 }
 
@@ -37,7 +37,7 @@ export function readCtlSection(file: string, env: NodeJS.ProcessEnv = process.en
   };
   const out: CtlSection = {};
   let serverurl = get('serverurl', withHere);
-  if (serverurl?.startsWith('unix://')) serverurl = `unix://${normalizePath(serverurl.slice(7))}`;
+  if (serverurl?.startsWith('unix://')) serverurl = `unix://${normalizePath(serverurl.slice(7), env.HOME)}`;
   if (serverurl !== undefined) out.serverurl = serverurl;
   const prompt = get('prompt', envs);
   if (prompt !== undefined) out.prompt = prompt;
@@ -46,6 +46,6 @@ export function readCtlSection(file: string, env: NodeJS.ProcessEnv = process.en
   const password = get('password', envs);
   if (password !== undefined) out.password = password;
   const history = get('history_file', withHere);
-  if (history !== undefined && history !== '') out.historyFile = normalizePath(history);
+  if (history !== undefined && history !== '') out.historyFile = normalizePath(history, env.HOME);
   return out;
 }

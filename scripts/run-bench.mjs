@@ -47,7 +47,8 @@ for (const n of names) {
 // 2. Snapshot the built daemon: other people rebuilding dist/ while a benchmark runs must not swap modules under a
 //    running vigild (a half-written file is a crash that has nothing to do with vigild). VIGILD=... overrides.
 let snapshot = null;
-const env = { ...process.env, BENCH_QUIET_WAIT: process.env.BENCH_QUIET_WAIT ?? '300' };
+const REVISION = revision();
+const env = { ...process.env, BENCH_QUIET_WAIT: process.env.BENCH_QUIET_WAIT ?? '300', BENCH_REVISION: REVISION };
 if (process.env.VIGILD === undefined && existsSync(join(ROOT, 'dist', 'src', 'daemon', 'vigild.js'))) {
   snapshot = mkdtempSync(join(os.tmpdir(), 'vigil-bench-dist-'));
   cpSync(join(ROOT, 'dist', 'src'), join(snapshot, 'src'), { recursive: true });
@@ -83,14 +84,20 @@ function sh(cmd, argv) {
   const r = spawnSync(cmd, argv, { encoding: 'utf8' });
   return r.status === 0 ? `${r.stdout}${r.stderr}`.trim() : null;
 }
+/** The commit that was just built, noting uncommitted changes under src/ (other people's work in progress). */
+function revision() {
+  const head = sh('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']);
+  if (head === null) return 'of unknown commit';
+  const dirty = sh('git', ['-C', ROOT, 'status', '--porcelain', '--', 'src']);
+  return `commit ${head}${dirty ? ' + uncommitted changes in src/' : ''}`;
+}
+
 function machine() {
   const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
   const model = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1] ?? os.cpus()[0]?.model ?? 'unknown';
   const memKiB = Number(/^MemTotal:\s+(\d+)/m.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1] ?? 0);
   const sup = existsSync('/usr/bin/supervisord') ? sh('/usr/bin/supervisord', ['--version']) : null;
   const py = sh('/usr/bin/python3', ['--version']) ?? sh('python3', ['--version']);
-  const commit = sh('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']);
-  const dirty = sh('git', ['-C', ROOT, 'status', '--porcelain', '--untracked-files=no', '--', 'src']);
   return [
     '| | |',
     '| --- | --- |',
@@ -100,7 +107,7 @@ function machine() {
     `| kernel | ${os.type()} ${os.release()} (${os.arch()}) |`,
     `| Node | ${process.version} |`,
     `| supervisord | ${sup === null ? 'not installed' : `${sup} (/usr/bin/supervisord, ${py ?? 'python3'})`} |`,
-    `| vigil | commit ${commit ?? 'unknown'}${dirty ? ' + uncommitted changes in src/' : ''} |`,
+    `| vigil | ${REVISION} (built and snapshotted when the last run started) |`,
     `| date | ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')} |`,
   ].join('\n');
 }

@@ -388,6 +388,7 @@ let startRev = '';
 
 /** The commit of the working tree that was built, noting uncommitted changes under src/. */
 function revision(): string {
+  if (process.env.BENCH_REVISION !== undefined) return process.env.BENCH_REVISION; // set by run-bench at build time
   const git = (...a: string[]): string | null => {
     const r = spawnSync('git', ['-C', REPO, ...a], { encoding: 'utf8' });
     return r.status === 0 ? r.stdout.trim() : null;

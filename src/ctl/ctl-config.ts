@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { envNames, expand, withNames, type ExpansionNames } from '../config/expand';
+import type { ExpansionNames } from '../config/expand';
 import { IniDocument } from '../config/ini-reader';
 import type { CtlSection } from './ctl-options';
 
@@ -15,6 +15,26 @@ export function normalizePath(p: string, home: string | undefined = process.env.
   let v = p;
   if (v === '~' || v.startsWith('~/')) v = (home ?? os.homedir()) + v.slice(1);
   return path.resolve(v);
+}
+
+const HEADER = /^\s*\[([^\]]+)\]/;
+
+/**
+ * The text with every line outside the wanted sections blanked (line numbers stay right). A daemon's config
+ * with hundreds of programs is mostly sections vigilctl never reads; parsing only its own keeps start-up short.
+ */
+export function onlySections(text: string, wanted: readonly string[]): string {
+  const lines = text.split('\n');
+  let keep = true;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
+    if (line.includes('[')) {
+      const m = HEADER.exec(line);
+      if (m !== null) keep = wanted.includes(m[1] as string);
+    }
+    if (!keep) lines[i] = '';
+  }
+  return lines.join('\n');
 }
 
 export function readCtlSection(file: string, env: NodeJS.ProcessEnv = process.env): CtlSection {
@@ -27,25 +47,28 @@ export function readCtlSection(file: string, env: NodeJS.ProcessEnv = process.en
     throw new Error(`could not read config file ${file}`);
   }
   const doc = new IniDocument();
-  doc.read(text, file);
+  doc.read(onlySections(text, ['supervisorctl', 'DEFAULT']), file);
   if (!doc.hasSection('supervisorctl')) throw new Error('.ini file does not include supervisorctl section');
-  const envs: ExpansionNames = envNames(env);
-  const withHere = withNames(envs, { here });
-  const get = (option: string, names: ExpansionNames): string | undefined => {
+  // The %-expansion machinery is loaded only when a value has a % in it.
+  const get = (option: string, withHere: boolean): string | undefined => {
     const v = doc.get('supervisorctl', option);
-    return v === undefined ? undefined : expand(v.value, names, `supervisorctl.${option}`);
+    if (v === undefined) return undefined;
+    if (!v.value.includes('%')) return v.value;
+    const x = require('../config/expand') as typeof import('../config/expand');
+    const names: ExpansionNames = withHere ? x.withNames(x.envNames(env), { here }) : x.envNames(env);
+    return x.expand(v.value, names, `supervisorctl.${option}`);
   };
   const out: CtlSection = {};
-  let serverurl = get('serverurl', withHere);
+  let serverurl = get('serverurl', true);
   if (serverurl?.startsWith('unix://')) serverurl = `unix://${normalizePath(serverurl.slice(7), env.HOME)}`;
   if (serverurl !== undefined) out.serverurl = serverurl;
-  const prompt = get('prompt', envs);
+  const prompt = get('prompt', false);
   if (prompt !== undefined) out.prompt = prompt;
-  const username = get('username', envs);
+  const username = get('username', false);
   if (username !== undefined) out.username = username;
-  const password = get('password', envs);
+  const password = get('password', false);
   if (password !== undefined) out.password = password;
-  const history = get('history_file', withHere);
+  const history = get('history_file', true);
   if (history !== undefined && history !== '') out.historyFile = normalizePath(history, env.HOME);
   return out;
 }

@@ -3,10 +3,11 @@
  * for every call of a command (and of a shell session), reopened when the server closes it.
  */
 import * as net from 'node:net';
-import { decodeMethodResponse, encodeMethodCall, type XmlRpcValue } from '../rpc/xmlrpc';
+import type { XmlRpcValue } from '../rpc/xmlrpc';
 import { ConnectionFailure, ProtocolError, RpcFault } from './ctl-errors';
 import { ResponseReader, basicAuth, requestHead, type ResponseHead } from './http-wire';
 import type { ServerTarget } from './server-url';
+import { encodeCall, readMethodResponse } from './xmlrpc-codec';
 
 export interface Credentials {
   readonly username?: string | undefined;
@@ -41,7 +42,7 @@ export class RpcClient {
 
   /** Call `method` with `params`; throws RpcFault, ProtocolError or ConnectionFailure. */
   async call(method: string, ...params: XmlRpcValue[]): Promise<XmlRpcValue> {
-    const body = Buffer.from(encodeMethodCall(method, params), 'utf8');
+    const body = Buffer.from(encodeCall(method, params), 'utf8');
     const reused = this.sock !== null;
     let reply: Reply;
     try {
@@ -53,7 +54,7 @@ export class RpcClient {
     }
     if (!reply.keepAlive || reply.head.status !== 200) this.close();
     if (reply.head.status !== 200) throw new ProtocolError(reply.head.status, reply.head.reason);
-    const r = decodeMethodResponse(reply.body.toString('utf8'));
+    const r = readMethodResponse(reply.body.toString('utf8'));
     if ('fault' in r) throw new RpcFault(r.fault.faultCode, r.fault.faultString);
     return r.value;
   }

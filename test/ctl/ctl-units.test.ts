@@ -8,6 +8,8 @@ import { errorLine, ProtocolError, RpcFault } from '../../src/ctl/ctl-errors';
 import { splitNamespec, statusJson, statusLines, useColour, type ProcessInfo } from '../../src/ctl/format';
 import { ResponseReader } from '../../src/ctl/http-wire';
 import { checkUrl, parseServerUrl } from '../../src/ctl/server-url';
+import { encodeCall, readMethodResponse } from '../../src/ctl/xmlrpc-codec';
+import { decodeMethodCall, decodeMethodResponse, encodeFault, encodeMethodCall, encodeMethodResponse, type XmlRpcValue } from '../../src/rpc/xmlrpc';
 
 const infos = [
   { name: 'web', group: 'web' },
@@ -140,5 +142,36 @@ describe('vigilctl HTTP reader', () => {
       assert.deepEqual(read('HTTP/1.0 404 Not Found\r\n\r\nnope', step), { status: 404, body: 'nope', ended: true });
     }
     assert.throws(() => read('HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nshort', 100), /before the response was complete/);
+  });
+});
+
+describe('vigilctl XML-RPC reply reader', () => {
+  test('reads what the general decoder reads, in every layout servers use', { timeout: 5000 }, () => {
+    const values: XmlRpcValue[] = [
+      'plain', '', 'a&b<c>"\'', 42, -7, true, false, null, [], [1, 'two', [3]], {},
+      { name: 'web', group: 'g', pid: 42, nested: { list: [{ x: '1' }, 'y'], empty: '' }, ok: true },
+      Buffer.from('bytes'), new Date(2026, 10, 21, 6, 30, 0),
+    ];
+    for (const v of values) {
+      const doc = encodeMethodResponse(v);
+      assert.deepEqual(readMethodResponse(doc), decodeMethodResponse(doc), JSON.stringify(v));
+      const squeezed = doc.replace(/>\s+</g, '><');
+      assert.deepEqual(readMethodResponse(squeezed), decodeMethodResponse(squeezed), `squeezed ${JSON.stringify(v)}`);
+    }
+    for (const params of [[], ['web', -1600, 0], ['a&b', true, [1, 'x'], { k: 'v' }]] as XmlRpcValue[][]) {
+      assert.equal(encodeCall('supervisor.x', params), encodeMethodCall('supervisor.x', params));
+      assert.deepEqual(JSON.stringify(decodeMethodCall(encodeCall('supervisor.x', params)).params), JSON.stringify(params));
+    }
+    // doubles are plain numbers for vigilctl (the general decoder marks them XmlRpcDouble)
+    assert.deepEqual(readMethodResponse(encodeMethodResponse(1.5)), { value: 1.5 });
+    const odd = "<?xml version='1.0'?>\n<methodResponse><params><param><value>untyped &amp; raw</value></param></params></methodResponse>";
+    assert.deepEqual(readMethodResponse(odd), { value: 'untyped & raw' });
+    const spaced = '<methodResponse>\n <params>\n  <param>\n   <value>\n    <struct>\n     <member>\n      <name>k</name>\n      <value>\n       <i4>5</i4>\n      </value>\n     </member>\n    </struct>\n   </value>\n  </param>\n </params>\n</methodResponse>';
+    assert.deepEqual(JSON.parse(JSON.stringify(readMethodResponse(spaced))), { value: { k: 5 } });
+    assert.deepEqual(readMethodResponse("<methodResponse><params><param><value><string><![CDATA[<x> & y]]></string></value></param></params></methodResponse>"), { value: '<x> & y' });
+    assert.deepEqual(readMethodResponse(encodeFault({ faultCode: 10, faultString: 'BAD_NAME: x' })), { fault: { faultCode: 10, faultString: 'BAD_NAME: x' } });
+    assert.throws(() => readMethodResponse('<!DOCTYPE x><methodResponse/>'), /DOCTYPE/);
+    assert.throws(() => readMethodResponse('<methodResponse><params><param><value><int>x</int></value></param></params></methodResponse>'), /bad integer/);
+    assert.throws(() => readMethodResponse('<methodResponse><params><param><value><struct>'), /expected/);
   });
 });

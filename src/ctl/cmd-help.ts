@@ -72,7 +72,6 @@ const HELP: Readonly<Record<string, readonly string[]>> = {
   ],
   quit: ['quit                     leave the shell'],
   exit: ['exit                     leave the shell'],
-  EOF: ['Ctrl-D (end of input) or quit leaves the shell'],
   help: [
     'help                     list the commands',
     'help <command>           explain one command',

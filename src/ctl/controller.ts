@@ -78,7 +78,8 @@ class EndOfInput extends Error {
 
 /** Where output goes and what the terminal is like (injectable for tests). */
 export interface CtlIO {
-  write(text: string): void;
+  /** Text, or raw bytes of a followed log (written as they came: a character may span two chunks). */
+  write(text: string | Uint8Array): void;
   /** stdin is a terminal: credential prompts are possible. */
   stdinIsTTY: boolean;
   colour: boolean;
@@ -90,7 +91,7 @@ export class Controller {
   exitstatus: number = Exit.SUCCESS;
   /** Set when running the shell (or lazily when a one-shot command must ask something). */
   input: LineInput | undefined;
-  /** `status --json` etc. write errors to stderr to keep stdout parseable. */
+  /** Output not yet written (one write per command, or before a request, prompt or stream). */
   private pending = '';
   private client: RpcClient | undefined;
   private completeInfo: Promise<XmlRpcValue> | undefined;
@@ -107,7 +108,7 @@ export class Controller {
   /** Raw text (streamed log bytes) after whatever is buffered. */
   writeRaw(text: string | Buffer): void {
     this.flush();
-    this.io.write(typeof text === 'string' ? text : text.toString('utf8'));
+    this.io.write(text);
   }
 
   flush(): void {

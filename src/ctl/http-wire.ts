@@ -19,7 +19,9 @@ export interface ResponseHandlers {
 }
 
 /** A response the reader cannot make sense of. */
-export class HttpWireError extends Error {}
+export class HttpWireError extends Error {
+  override name = 'HttpWireError';
+}
 
 type Part = 'head' | 'length' | 'chunk-size' | 'chunk-data' | 'chunk-end' | 'trailer' | 'close' | 'done';
 

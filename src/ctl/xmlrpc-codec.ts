@@ -9,7 +9,9 @@
 import type { XmlRpcFaultValue, XmlRpcValue } from '../rpc/xmlrpc';
 
 /** A reply that is not a well-formed XML-RPC response. */
-export class XmlRpcDecodeError extends Error {}
+export class XmlRpcDecodeError extends Error {
+  override name = 'XmlRpcDecodeError';
+}
 
 function escape(s: string): string {
   return /[&<>]/.test(s) ? s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;') : s;

@@ -17,25 +17,32 @@ export function normalizePath(p: string, home: string | undefined = process.env.
   return path.resolve(v);
 }
 
-const HEADER = /^\s*\[([^\]]+)\]/;
+const HEADERS = /^[ \t]*\[([^\]\n]+)\]/gm;
 
 /**
- * The text with every line outside the wanted sections blanked (line numbers stay right). A daemon's config
- * with hundreds of programs is mostly sections vigilctl never reads; parsing only its own keeps start-up short.
+ * The text of the wanted sections (and whatever precedes the first header), the others dropped; with
+ * `keepLineNumbers` they are left as empty lines instead. A daemon's config with hundreds of programs is mostly
+ * sections vigilctl never reads; parsing only its own keeps start-up short.
  */
-export function onlySections(text: string, wanted: readonly string[]): string {
-  const lines = text.split('\n');
+export function onlySections(text: string, wanted: readonly string[], keepLineNumbers = false): string {
+  let out = '';
   let keep = true;
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i] as string;
-    if (line.includes('[')) {
-      const m = HEADER.exec(line);
-      if (m !== null) keep = wanted.includes(m[1] as string);
-    }
-    if (!keep) lines[i] = '';
+  let from = 0;
+  const take = (to: number): void => {
+    const chunk = text.slice(from, to);
+    if (keep) out += chunk;
+    else if (keepLineNumbers) out += chunk.replace(/[^\n]+/g, '');
+  };
+  for (const m of text.matchAll(HEADERS)) {
+    take(m.index as number);
+    keep = wanted.includes(m[1] as string);
+    from = m.index as number;
   }
-  return lines.join('\n');
+  take(text.length);
+  return out;
 }
+
+const SECTIONS = ['supervisorctl', 'DEFAULT'];
 
 export function readCtlSection(file: string, env: NodeJS.ProcessEnv = process.env): CtlSection {
   const here = path.dirname(normalizePath(file));
@@ -46,8 +53,14 @@ export function readCtlSection(file: string, env: NodeJS.ProcessEnv = process.en
   } catch {
     throw new Error(`could not read config file ${file}`);
   }
-  const doc = new IniDocument();
-  doc.read(onlySections(text, ['supervisorctl', 'DEFAULT']), file);
+  let doc = new IniDocument();
+  try {
+    doc.read(onlySections(text, SECTIONS), file);
+  } catch {
+    // Read again with every line in its place, so the error names the right line.
+    doc = new IniDocument();
+    doc.read(onlySections(text, SECTIONS, true), file);
+  }
   if (!doc.hasSection('supervisorctl')) throw new Error('.ini file does not include supervisorctl section');
   // The %-expansion machinery is loaded only when a value has a % in it.
   const get = (option: string, withHere: boolean): string | undefined => {

@@ -23,13 +23,21 @@ export interface ProcessInfo {
 
 /** Read a getProcessInfo struct, tolerating missing fields (older or foreign servers). */
 export function toProcessInfo(v: XmlRpcValue): ProcessInfo {
-  const s = (v ?? {}) as Record<string, XmlRpcValue>;
-  const str = (k: string): string => (typeof s[k] === 'string' ? (s[k] as string) : s[k] === undefined || s[k] === null ? '' : String(s[k]));
-  const num = (k: string): number => (typeof s[k] === 'number' ? (s[k] as number) : Number(s[k] ?? 0) || 0);
+  const s = (v ?? {}) as Record<string, XmlRpcValue | undefined>;
   return {
-    name: str('name'), group: str('group'), description: str('description'), start: num('start'), stop: num('stop'),
-    now: num('now'), state: num('state'), statename: str('statename'), spawnerr: str('spawnerr'),
-    exitstatus: num('exitstatus'), stdout_logfile: str('stdout_logfile'), stderr_logfile: str('stderr_logfile'), pid: num('pid'),
+    name: String(s.name ?? ''),
+    group: String(s.group ?? ''),
+    description: String(s.description ?? ''),
+    start: Number(s.start ?? 0),
+    stop: Number(s.stop ?? 0),
+    now: Number(s.now ?? 0),
+    state: Number(s.state ?? 1000),
+    statename: String(s.statename ?? 'UNKNOWN'),
+    spawnerr: String(s.spawnerr ?? ''),
+    exitstatus: Number(s.exitstatus ?? 0),
+    stdout_logfile: String(s.stdout_logfile ?? ''),
+    stderr_logfile: String(s.stderr_logfile ?? ''),
+    pid: Number(s.pid ?? 0),
   };
 }
 

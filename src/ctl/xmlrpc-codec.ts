@@ -66,6 +66,12 @@ function chars(raw: string): string {
   return out + unescape(raw.slice(i));
 }
 
+/** A struct member; `__proto__` is kept as an ordinary key, never as the prototype. */
+function setMember(out: Record<string, XmlRpcValue>, key: string, value: XmlRpcValue): void {
+  if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  else out[key] = value;
+}
+
 function int(text: string): number {
   const n = Number(text);
   if (!Number.isInteger(n) || text.trim() === '') throw new XmlRpcDecodeError(`bad integer ${JSON.stringify(text)}`);
@@ -157,8 +163,7 @@ class Reader {
       v = scalar[2](s.slice(start, end));
       this.i = end + scalar[1].length;
     } else if (this.take('<struct>')) {
-      // No prototype: a member called __proto__ is just a key.
-      const out = Object.create(null) as Record<string, XmlRpcValue>;
+      const out: Record<string, XmlRpcValue> = {};
       for (;;) {
         // Fast path: a member with a scalar value, matched by one (natively compiled) regex.
         MEMBER.lastIndex = this.i;
@@ -166,7 +171,7 @@ class Reader {
         if (m !== null) {
           const type = m[2];
           const text = m[3] ?? m[4] ?? '';
-          out[unescape(m[1] as string)] = type === 'string' || type === undefined ? unescape(text) : type === 'boolean' ? text.trim() === '1' : type === 'double' ? Number(text) : int(text);
+          setMember(out, unescape(m[1] as string), type === 'string' || type === undefined ? chars(text) : type === 'boolean' ? text.trim() === '1' : type === 'double' ? Number(text) : int(text));
           this.i = MEMBER.lastIndex;
           continue;
         }
@@ -177,7 +182,7 @@ class Reader {
         const key = unescape(s.slice(this.i, end));
         this.i = end + 7;
         this.need('<value>');
-        out[key] = this.value();
+        setMember(out, key, this.value());
         this.need('</member>');
       }
       this.need('</struct>');

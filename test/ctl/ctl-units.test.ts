@@ -154,9 +154,9 @@ describe('vigilctl XML-RPC reply reader', () => {
     ];
     for (const v of values) {
       const doc = encodeMethodResponse(v);
-      assert.deepEqual(readMethodResponse(doc), decodeMethodResponse(doc), JSON.stringify(v));
+      assert.equal(JSON.stringify(readMethodResponse(doc)), JSON.stringify(decodeMethodResponse(doc)), JSON.stringify(v));
       const squeezed = doc.replace(/>\s+</g, '><');
-      assert.deepEqual(readMethodResponse(squeezed), decodeMethodResponse(squeezed), `squeezed ${JSON.stringify(v)}`);
+      assert.equal(JSON.stringify(readMethodResponse(squeezed)), JSON.stringify(decodeMethodResponse(squeezed)), `squeezed ${JSON.stringify(v)}`);
     }
     for (const params of [[], ['web', -1600, 0], ['a&b', true, [1, 'x'], { k: 'v' }]] as XmlRpcValue[][]) {
       assert.equal(encodeCall('supervisor.x', params), encodeMethodCall('supervisor.x', params));
@@ -170,6 +170,13 @@ describe('vigilctl XML-RPC reply reader', () => {
     assert.deepEqual(JSON.parse(JSON.stringify(readMethodResponse(spaced))), { value: { k: 5 } });
     assert.deepEqual(readMethodResponse("<methodResponse><params><param><value><string><![CDATA[<x> & y]]></string></value></param></params></methodResponse>"), { value: '<x> & y' });
     assert.deepEqual(readMethodResponse(encodeFault({ faultCode: 10, faultString: 'BAD_NAME: x' })), { fault: { faultCode: 10, faultString: 'BAD_NAME: x' } });
+    // a member named __proto__ is an ordinary key
+    const proto = readMethodResponse(encodeMethodResponse(JSON.parse('{"__proto__": {"polluted": "yes"}, "a": 1}') as XmlRpcValue));
+    const got = (proto as { value: Record<string, unknown> }).value;
+    assert.equal(Object.getPrototypeOf(got), Object.prototype);
+    assert.deepEqual(Object.keys(got), ['__proto__', 'a']);
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+    assert.equal(got.polluted, undefined);
     assert.throws(() => readMethodResponse('<!DOCTYPE x><methodResponse/>'), /DOCTYPE/);
     assert.throws(() => readMethodResponse('<methodResponse><params><param><value><int>x</int></value></param></params></methodResponse>'), /bad integer/);
     assert.throws(() => readMethodResponse('<methodResponse><params><param><value><struct>'), /expected/);

@@ -1,11 +1,10 @@
 /** `avail`, `reread`, `add`, `remove`, `update`: the daemon's config versus its running groups. */
+import { Faults as F } from '../core/faults';
 import type { XmlRpcValue } from '../rpc/xmlrpc';
 import { printHelp } from './cmd-help';
 import { Exit, type Controller } from './controller';
 import { RpcFault } from './ctl-errors';
 import { availLine, toProcessInfo, words } from './format';
-
-const F = { SHUTDOWN_STATE: 6, BAD_NAME: 10, FAILED: 30, ALREADY_ADDED: 90, STILL_RUNNING: 91, CANT_REREAD: 92 } as const;
 
 function noArguments(ctl: Controller, command: string, arg: string): boolean {
   if (arg === '') return false;

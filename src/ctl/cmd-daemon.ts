@@ -1,11 +1,10 @@
 /** `reload`, `shutdown`, `version`, `open`, and leaving the shell (`quit`, `exit`, end of input). */
+import { Faults } from '../core/faults';
 import { printHelp } from './cmd-help';
 import { doStatus } from './cmd-status';
 import { Exit, type Controller } from './controller';
 import { ConnectionFailure, RpcFault } from './ctl-errors';
 import { urlSplit } from './server-url';
-
-const SHUTDOWN_STATE = 6;
 
 function noArguments(ctl: Controller, command: string, arg: string): boolean {
   if (arg === '') return false;
@@ -28,7 +27,7 @@ export async function doShutdown(ctl: Controller, arg: string): Promise<void> {
   try {
     await ctl.call('supervisor.shutdown');
   } catch (e) {
-    if (e instanceof RpcFault && e.faultCode === SHUTDOWN_STATE) return ctl.output('ERROR: already shutting down');
+    if (e instanceof RpcFault && e.faultCode === Faults.SHUTDOWN_STATE) return ctl.output('ERROR: already shutting down');
     ctl.exitstatus = Exit.GENERIC;
     if (e instanceof ConnectionFailure && (e.code === 'ECONNREFUSED' || e.code === 'ENOENT')) {
       return ctl.output(`ERROR: ${ctl.options.serverurl} ${e.code === 'ENOENT' ? 'no such file' : 'refused connection'} (already shut down?)`);
@@ -45,7 +44,7 @@ export async function doReload(ctl: Controller, arg: string): Promise<void> {
     await ctl.call('supervisor.restart');
   } catch (e) {
     ctl.exitstatus = Exit.GENERIC;
-    if (e instanceof RpcFault && e.faultCode === SHUTDOWN_STATE) return ctl.output('ERROR: already shutting down');
+    if (e instanceof RpcFault && e.faultCode === Faults.SHUTDOWN_STATE) return ctl.output('ERROR: already shutting down');
     throw e;
   }
   ctl.output('Restarted supervisord');

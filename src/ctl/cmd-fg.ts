@@ -1,4 +1,6 @@
 /** `fg <name>`: show a running process's stdout and stderr as they come, send typed lines to its stdin. */
+import { Faults } from '../core/faults';
+import { ProcessStates } from '../core/states';
 import { printHelp } from './cmd-help';
 import { Exit, type Controller } from './controller';
 import { RpcFault } from './ctl-errors';
@@ -6,8 +8,6 @@ import { words, toProcessInfo } from './format';
 import { onInterrupt } from './interrupts';
 import { INTERRUPT } from './line-input';
 import { LogStream } from './log-stream';
-
-const RUNNING = 20;
 
 export async function doFg(ctl: Controller, arg: string): Promise<void> {
   if (!(await ctl.upcheck())) return;
@@ -29,13 +29,13 @@ export async function doFg(ctl: Controller, arg: string): Promise<void> {
     state = toProcessInfo(await ctl.call('supervisor.getProcessInfo', name)).state;
   } catch (e) {
     if (!(e instanceof RpcFault)) throw e;
-    if (e.faultCode === 10) {
+    if (e.faultCode === Faults.BAD_NAME) {
       ctl.output('ERROR: bad process name supplied');
       ctl.exitstatus = Exit.GENERIC;
     } else ctl.output(`ERROR: ${e.message}`);
     return;
   }
-  if (state !== RUNNING) {
+  if (state !== ProcessStates.RUNNING) {
     ctl.output('ERROR: process not running');
     ctl.exitstatus = Exit.GENERIC;
     return;
@@ -62,10 +62,10 @@ export async function doFg(ctl: Controller, arg: string): Promise<void> {
         await ctl.call('supervisor.sendProcessStdin', name, `${line}\n`);
       } catch (e) {
         if (!(e instanceof RpcFault)) throw e;
-        return leave(e.faultCode === 70 ? 'Process got killed' : `ERROR: ${e.message}`);
+        return leave(e.faultCode === Faults.NOT_RUNNING ? 'Process got killed' : `ERROR: ${e.message}`);
       }
       if (interrupted) return leave();
-      if (toProcessInfo(await ctl.call('supervisor.getProcessInfo', name)).state !== RUNNING) return leave('Process got killed');
+      if (toProcessInfo(await ctl.call('supervisor.getProcessInfo', name)).state !== ProcessStates.RUNNING) return leave('Process got killed');
     }
   } finally {
     off();

@@ -1,4 +1,5 @@
 /** `tail` and `maintail`: the end of a log, or (`-f`) the log followed until Ctrl-C. */
+import { Faults } from '../core/faults';
 import { pyInt, pyRepr } from '../config/py-compat';
 import { printHelp } from './cmd-help';
 import { Exit, type Controller } from './controller';
@@ -32,9 +33,9 @@ export async function followLog(ctl: Controller, path: string): Promise<void> {
 function logFault(ctl: Controller, e: unknown, who: string, badName: boolean): void {
   if (!(e instanceof RpcFault)) throw e;
   ctl.exitstatus = Exit.GENERIC;
-  if (e.faultCode === 20) ctl.output(`${who}: ERROR (no log file)`);
-  else if (e.faultCode === 30) ctl.output(`${who}: ERROR (unknown error reading log)`);
-  else if (badName && e.faultCode === 10) ctl.output(`${who}: ERROR (no such process name)`);
+  if (e.faultCode === Faults.NO_FILE) ctl.output(`${who}: ERROR (no log file)`);
+  else if (e.faultCode === Faults.FAILED) ctl.output(`${who}: ERROR (unknown error reading log)`);
+  else if (badName && e.faultCode === Faults.BAD_NAME) ctl.output(`${who}: ERROR (no such process name)`);
   else throw e;
 }
 

@@ -1,4 +1,5 @@
 /** `start`, `stop`, `restart`, `signal`, `clear`: one process, a group (`g:*`) or `all`. */
+import { Faults as F } from '../core/faults';
 import type { XmlRpcValue } from '../rpc/xmlrpc';
 import { printHelp } from './cmd-help';
 import { Exit, type Controller } from './controller';
@@ -7,8 +8,6 @@ import { makeNamespec, splitNamespec, words } from './format';
 
 /** A result struct of a group/all request, or a fault turned into one. */
 interface Result { name: string; group: string; status: number; description: string }
-
-const F = { BAD_NAME: 10, BAD_SIGNAL: 11, NO_FILE: 20, NOT_EXECUTABLE: 21, FAILED: 30, ABNORMAL_TERMINATION: 40, SPAWN_ERROR: 50, ALREADY_STARTED: 60, NOT_RUNNING: 70, SUCCESS: 80 } as const;
 
 function toResult(v: XmlRpcValue): Result {
   const s = v as Record<string, XmlRpcValue>;

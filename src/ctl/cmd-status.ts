@@ -1,4 +1,5 @@
 /** `status` (also `status --json`) and `pid`. */
+import { Faults } from '../core/faults';
 import { Exit, type Controller } from './controller';
 import { RpcFault } from './ctl-errors';
 import { STOPPED_STATE_CODES, splitNamespec, statusJson, statusLines, toProcessInfo, words, type ProcessInfo } from './format';
@@ -59,7 +60,7 @@ export async function doPid(ctl: Controller, arg: string): Promise<void> {
         pid = toProcessInfo(await ctl.call('supervisor.getProcessInfo', name)).pid;
       } catch (e) {
         ctl.exitstatus = Exit.GENERIC;
-        if (e instanceof RpcFault && e.faultCode === 10) {
+        if (e instanceof RpcFault && e.faultCode === Faults.BAD_NAME) {
           ctl.output(`No such process ${name}`);
           continue;
         }

@@ -3,6 +3,7 @@
  * `cmd.Cmd` does, runs the command (each command module is loaded only when used), keeps the exit
  * status with supervisorctl's LSB rules, and handles the server asking for credentials.
  */
+import { Faults } from '../core/faults';
 import type { XmlRpcValue } from '../rpc/xmlrpc';
 import { ProtocolError, RpcFault, ConnectionFailure, errorLine } from './ctl-errors';
 import type { ClientOptions } from './ctl-options';
@@ -147,8 +148,9 @@ export class Controller {
 
   /** supervisorctl's LSB mapping of a result struct's status (`ignored` leaves it unchanged). */
   exitFromFault(code: number, ignored?: number): void {
-    if (code === ignored || code === 80) return;
-    this.exitstatus = code === 50 || code === 40 || code === 70 ? Exit.NOT_RUNNING : Exit.GENERIC;
+    if (code === ignored || code === Faults.SUCCESS) return;
+    const dead = code === Faults.SPAWN_ERROR || code === Faults.ABNORMAL_TERMINATION || code === Faults.NOT_RUNNING;
+    this.exitstatus = dead ? Exit.NOT_RUNNING : Exit.GENERIC;
   }
 
   /**
@@ -165,7 +167,7 @@ export class Controller {
       }
     } catch (e) {
       if (e instanceof RpcFault) {
-        if (e.faultCode === 1) {
+        if (e.faultCode === Faults.UNKNOWN_METHOD) {
           say(`${this.options.serverurl} answered but has no supervisor.* methods; is [rpcinterface:supervisor] in its config file?`);
           this.exitstatus = Exit.UNIMPLEMENTED_FEATURE;
           return false;

@@ -2,6 +2,7 @@
  * How vigilctl lays out what the server answers: namespecs, the `status` table (supervisorctl's columns,
  * state names coloured on a terminal), `avail` rows, and the JSON form of `status`.
  */
+import { ProcessStates, STOPPED_STATES } from '../core/states';
 import type { XmlRpcValue } from '../rpc/xmlrpc';
 
 /** The fields of a getProcessInfo struct that vigilctl reads. */
@@ -61,7 +62,7 @@ export function words(arg: string): string[] {
 }
 
 /** Codes of the states in which a process is not alive (STOPPED, EXITED, FATAL, UNKNOWN). */
-export const STOPPED_STATE_CODES: ReadonlySet<number> = new Set([0, 100, 200, 1000]);
+export const STOPPED_STATE_CODES: ReadonlySet<number> = new Set([...STOPPED_STATES].map((s) => ProcessStates[s]));
 
 const STATE_COLOURS: Readonly<Record<string, string>> = {
   RUNNING: '32', // green

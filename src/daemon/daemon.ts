@@ -148,11 +148,18 @@ export class Daemon {
   async shutdown(): Promise<void> {
     this.mood = 'SHUTDOWN';
     if (this.stopping === null) this.stopping = this.stopEverything('SHUTDOWN');
-    await this.stopping;
+    let code = 0;
+    try {
+      await this.stopping;
+    } catch (e) {
+      // A daemon whose shutdown failed must still exit: later signals are ignored as "already shutting down".
+      this.log.critical(`shutdown failed: ${(e as Error).stack ?? String(e)}`);
+      code = 1;
+    }
     removePidfile(this.config.supervisord.pidfile, process.pid);
     this.syslog?.close();
     this.log.close();
-    this.finished(0);
+    this.finished(code);
   }
 
   private async stopEverything(mood: 'SHUTDOWN' | 'RESTARTING'): Promise<void> {

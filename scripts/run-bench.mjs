@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DOC = join(ROOT, 'docs', 'benchmarks.md');
-const ALL = ['log-throughput', 'startup-500', 'restart-latency', 'idle'];
+const ALL = ['log-throughput', 'startup-500', 'restart-latency', 'idle', 'rpc-getallprocessinfo', 'vigilctl-status'];
 const PER_BENCH_TIMEOUT_MS = 10 * 60 * 1000;
 
 const args = process.argv.slice(2);

@@ -2,7 +2,8 @@
  * Client start-up: whole-command wall time of `vigilctl status` against `supervisorctl status`, both asking the
  * same vigild with 500 programs RUNNING over its unix socket, runs interleaved (median over BENCH_CTL_RUNS, default
  * 20, after one warm-up each). Node's and Python's bare interpreter start are measured alongside: they are the floor
- * each client stands on.
+ * each client stands on. When NODE_EXTRA_CA_CERTS is set, vigilctl and `node -e 0` are also measured without it:
+ * Node 20 parses that CA bundle at every start, which vigilctl (no TLS) does not need.
  *
  *   node dist/bench/vigilctl-status.js     (BENCH_PROGRAMS=n, BENCH_CTL_RUNS=n)
  */
@@ -21,11 +22,14 @@ const PYTHON = '/usr/bin/python3';
 
 interface Timed { ms: number; lines: number; rc: number | null }
 
+const EXTRA_CA = process.env.NODE_EXTRA_CA_CERTS;
+const WITHOUT_CA: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_EXTRA_CA_CERTS'));
+
 /** Wall time from spawn to exit of one command, its stdout line count and exit status. */
-function timed(cmd: string, args: string[], cwd: string): Promise<Timed> {
+function timed(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<Timed> {
   return new Promise((resolve, reject) => {
     const t0 = monoSec();
-    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'ignore'] });
     let lines = 0;
     child.stdout.on('data', (b: Buffer) => { for (const c of b) if (c === 10) lines++; });
     child.once('error', reject);
@@ -38,7 +42,10 @@ async function main(): Promise<void> {
   const haveSupervisorctl = fs.existsSync(SUPERVISORCTL);
   const d = new DaemonRun('vigild', 'vigilctl');
   const sock = path.join(d.dir, 'supervisor.sock');
-  const samples = { vigilctl: [] as number[], supervisorctl: [] as number[], node: [] as number[], python: [] as number[] };
+  const samples = {
+    vigilctl: [] as number[], supervisorctl: [] as number[], node: [] as number[], python: [] as number[],
+    vigilctlNoCa: [] as number[], nodeNoCa: [] as number[],
+  };
   try {
     let conf = `${d.header()}\n[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n`;
     conf += `\n[supervisorctl]\nserverurl=unix://${sock}\n`;
@@ -62,6 +69,12 @@ async function main(): Promise<void> {
         samples.supervisorctl.push(rs.ms);
       }
       samples.node.push((await timed(process.execPath, ['-e', '0'], d.dir)).ms);
+      if (EXTRA_CA !== undefined) {
+        const rn = await timed(v[0], [...v[1]], d.dir, WITHOUT_CA);
+        check('vigilctl', rn);
+        samples.vigilctlNoCa.push(rn.ms);
+        samples.nodeNoCa.push((await timed(process.execPath, ['-e', '0'], d.dir, WITHOUT_CA)).ms);
+      }
       if (fs.existsSync(PYTHON)) samples.python.push((await timed(PYTHON, ['-c', 'pass'], d.dir)).ms);
     }
     log(`vigilctl median ${fmt(median(samples.vigilctl), 1)} ms, supervisorctl ${fmt(median(samples.supervisorctl), 1)} ms`);
@@ -80,11 +93,20 @@ async function main(): Promise<void> {
     ['`status` above the bare interpreter: median ms', fmt(vMed === undefined ? undefined : vMed - (med(samples.node) ?? NaN), 1),
       fmt(med(samples.supervisorctl) === undefined ? undefined : (med(samples.supervisorctl) as number) - (med(samples.python) ?? NaN), 1), '', '', ''],
   ];
+  if (EXTRA_CA !== undefined) {
+    const nMed = med(samples.vigilctlNoCa);
+    rows.push(
+      ['`status` with NODE_EXTRA_CA_CERTS unset: median ms', fmt(nMed, 1), fmt(med(samples.supervisorctl), 1), ratio(nMed, med(samples.supervisorctl)),
+        '≤ 150 ms', verdict(nMed === undefined ? undefined : nMed <= 150)],
+      ['`node -e 0` with NODE_EXTRA_CA_CERTS unset: median ms', fmt(med(samples.nodeNoCa), 1), '', '', '', ''],
+    );
+  }
   emit(`## Client start-up: \`vigilctl status\` with ${N} programs
 
 Measured ${stamp()}. Command: \`node dist/bench/vigilctl-status.js\`. One vigild with ${N} × \`/bin/sleep 1000\` RUNNING;
 \`vigilctl -c CONF status\` and \`supervisorctl -c CONF status\` ask it over the unix socket, interleaved, ${RUNS} runs each
-after a warm-up (each run checked: exit 0, ${N} lines). Wall time from spawn to exit. Ratio = vigilctl ÷ supervisorctl.
+after a warm-up (each run checked: exit 0, ${N} lines). Wall time from spawn to exit. Ratio = vigilctl ÷ supervisorctl.${EXTRA_CA === undefined ? '' : `
+NODE_EXTRA_CA_CERTS is set here (${EXTRA_CA}): Node 20 parses it at every start, so vigilctl is also measured without it.`}
 
 ${table(['metric', 'vigilctl', 'supervisorctl 4.2.5', 'ratio', 'goal', 'goal met?'], rows)}
 ${haveSupervisorctl ? '' : `\n**${SUPERVISORCTL} is not installed: vigilctl measured alone.**\n`}`);

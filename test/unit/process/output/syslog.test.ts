@@ -39,7 +39,8 @@ test('a helper that cannot start is reported once and lines are dropped', async 
   await waitFor(() => logger.lines.length > 0);
   writer.line('web', 'b');
   writer.line('web', 'c');
-  await sleep(50);
+  await waitFor(() => logger.lines.length >= 1);
+  writer.line('web', 'd');
   assert.equal(logger.lines.length, 1);
   assert.equal(logger.lines[0]?.level, 'warn');
   assert.match(logger.lines[0]?.message ?? '', /syslog: cannot start \/nonexistent\/logger: .*; syslog output is dropped/);
@@ -48,10 +49,13 @@ test('a helper that cannot start is reported once and lines are dropped', async 
 
 test('the real /usr/bin/logger accepts lines without complaint', async (t) => {
   if (!fs.existsSync('/usr/bin/logger')) return t.skip('no util-linux logger');
+  const status = path.join(tempDir(t), 'logger-status');
   const logger = new MemoryLogger();
-  const writer = createSyslogWriter(logger);
+  // The same arguments the writer gives logger by default; the shell records how logger ended.
+  const writer = createSyslogWriter(logger, { command: '/bin/sh', args: ['-c', `/usr/bin/logger -t vigil; echo $? > '${status}'`] });
   writer.line('vigil-test', 'output-channel syslog smoke test');
-  await sleep(100);
   writer.close();
+  await waitFor(() => fs.existsSync(status) && fs.readFileSync(status, 'utf8').endsWith('\n'));
+  assert.equal(fs.readFileSync(status, 'utf8'), '0\n');
   assert.deepEqual(logger.lines, []);
 });

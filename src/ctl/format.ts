@@ -2,25 +2,12 @@
  * How vigilctl lays out what the server answers: namespecs, the `status` table (supervisorctl's columns,
  * state names coloured on a terminal), `avail` rows, and the JSON form of `status`.
  */
+import type { ProcessInfoStruct } from '../core/process-info-struct';
 import { ProcessStates, STOPPED_STATES } from '../core/states';
 import type { XmlRpcValue } from '../rpc/xmlrpc';
 
 /** The fields of a getProcessInfo struct that vigilctl reads. */
-export interface ProcessInfo {
-  name: string;
-  group: string;
-  description: string;
-  start: number;
-  stop: number;
-  now: number;
-  state: number;
-  statename: string;
-  spawnerr: string;
-  exitstatus: number;
-  stdout_logfile: string;
-  stderr_logfile: string;
-  pid: number;
-}
+export type ProcessInfo = Omit<ProcessInfoStruct, 'logfile'>;
 
 /** Read a getProcessInfo struct, tolerating missing fields (older or foreign servers). */
 export function toProcessInfo(v: XmlRpcValue): ProcessInfo {

@@ -2,26 +2,12 @@
  * The getProcessInfo struct (reference §6.5) and its `description` rules, including Python's
  * timedelta text for the uptime and `%b %d %I:%M %p` (C locale, local time) for the stop time.
  */
+import type { ProcessInfoStruct } from '../core/process-info-struct';
 import { processStateCode, type ProcessStateName } from '../core/states';
 import type { ProcSnapshot } from './state-machine';
 
-/** Exactly supervisor's struct; times in whole epoch seconds. */
-export interface ProcessInfo {
-  name: string;
-  group: string;
-  description: string;
-  start: number;
-  stop: number;
-  now: number;
-  state: number;
-  statename: string;
-  spawnerr: string;
-  exitstatus: number;
-  logfile: string;
-  stdout_logfile: string;
-  stderr_logfile: string;
-  pid: number;
-}
+/** Exactly supervisor's struct. */
+export type ProcessInfo = ProcessInfoStruct;
 
 export interface ProcessInfoSource {
   readonly name: string;

@@ -27,25 +27,33 @@ export async function doAvail(ctl: Controller, arg: string): Promise<void> {
   for (const info of infos as XmlRpcValue[]) ctl.output(availLine(info));
 }
 
-/** reloadConfig's `[[added, changed, removed]]`. */
-function changes(v: XmlRpcValue): { added: string[]; changed: string[]; removed: string[] } {
+type Changes = { added: string[]; changed: string[]; removed: string[] };
+
+/**
+ * Call reloadConfig and read its `[[added, changed, removed]]`. reread and update word the faults
+ * differently (as supervisorctl does): `shuttingDown` is the line for SHUTDOWN_STATE, and CANT_REREAD
+ * is printed only when `showCantReread` (update lets it surface as the raw fault). Undefined = handled.
+ */
+async function reloadConfig(ctl: Controller, shuttingDown: string, showCantReread: boolean): Promise<Changes | undefined> {
+  let v: XmlRpcValue;
+  try {
+    v = await ctl.call('supervisor.reloadConfig');
+  } catch (e) {
+    if (!(e instanceof RpcFault)) throw e;
+    ctl.exitstatus = Exit.GENERIC;
+    if (e.faultCode === F.SHUTDOWN_STATE) return void ctl.output(shuttingDown);
+    if (showCantReread && e.faultCode === F.CANT_REREAD) return void ctl.output(`ERROR: ${e.faultString}`);
+    throw e;
+  }
   const [added, changed, removed] = ((v as XmlRpcValue[])[0] ?? [[], [], []]) as string[][];
   return { added: added ?? [], changed: changed ?? [], removed: removed ?? [] };
 }
 
 export async function doReread(ctl: Controller, arg: string): Promise<void> {
   if (noArguments(ctl, 'reread', arg)) return;
-  let result: XmlRpcValue;
-  try {
-    result = await ctl.call('supervisor.reloadConfig');
-  } catch (e) {
-    if (!(e instanceof RpcFault)) throw e;
-    ctl.exitstatus = Exit.GENERIC;
-    if (e.faultCode === F.SHUTDOWN_STATE) return ctl.output('ERROR: supervisor shutting down');
-    if (e.faultCode === F.CANT_REREAD) return ctl.output(`ERROR: ${e.faultString}`);
-    throw e;
-  }
-  const { added, changed, removed } = changes(result);
+  const result = await reloadConfig(ctl, 'ERROR: supervisor shutting down', true);
+  if (result === undefined) return;
+  const { added, changed, removed } = result;
   const what = new Map<string, string>();
   for (const n of added) what.set(n, 'available');
   for (const n of changed) what.set(n, 'changed');
@@ -100,16 +108,9 @@ export async function doRemove(ctl: Controller, arg: string): Promise<void> {
 }
 
 export async function doUpdate(ctl: Controller, arg: string): Promise<void> {
-  let result: XmlRpcValue;
-  try {
-    result = await ctl.call('supervisor.reloadConfig');
-  } catch (e) {
-    if (!(e instanceof RpcFault)) throw e;
-    ctl.exitstatus = Exit.GENERIC;
-    if (e.faultCode === F.SHUTDOWN_STATE) return ctl.output('ERROR: already shutting down');
-    throw e;
-  }
-  const { added, changed, removed } = changes(result);
+  const result = await reloadConfig(ctl, 'ERROR: already shutting down', false);
+  if (result === undefined) return;
+  const { added, changed, removed } = result;
   let wanted = new Set(words(arg));
   if (wanted.has('all')) wanted = new Set();
   if (wanted.size > 0) {

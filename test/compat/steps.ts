@@ -141,7 +141,15 @@ export function tailF(args: string[], want: RegExp, opts: TailFOptions = {}): (d
       rc = 'did not exit within 5 s of SIGINT';
     }
     const head = out.startsWith(banner) ? banner : `(no banner) ${JSON.stringify(out.slice(0, 200))}\n`;
-    const after = out.slice(beforeInt);
+    let after = out.slice(beforeInt);
+    // supervisorctl's own race: a SIGINT that lands inside its HTTP read is reported as
+    // "<url> Cannot connect, error: <class 'KeyboardInterrupt'> ()" on stderr instead of the usual
+    // newline on stdout. Both are the same clean end of `tail -f`; record them alike.
+    const interrupted = /^\S+ Cannot connect, error: <class 'KeyboardInterrupt'> \(\)\n?$/m;
+    if (after === '' && interrupted.test(err)) {
+      err = err.replace(interrupted, '').replace(/^\n/, '');
+      after = '\n';
+    }
     const stdout = `${head}[stream ${seen ? 'matched' : 'did NOT match'} ${want}]\n`
       + (grew === undefined ? '' : `[new output streamed: ${grew ? 'yes' : 'NO'}]\n`)
       + `[after SIGINT: ${after.endsWith('\n') ? 'ends with a newline' : JSON.stringify(after.slice(-200))}]\n`;

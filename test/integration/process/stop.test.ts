@@ -44,7 +44,8 @@ describe('stopping processes', { concurrency: true }, () => {
     await h.engine.stopProcess('stubborn', true);
     const stopped = await h.sink.waitForState('stubborn', 'STOPPED', 5000, stopping);
     const began = (await h.sink.waitForState('stubborn', 'STOPPING', 10, stopping)).at;
-    assert.ok(stopped.at - began >= 1000 && stopped.at - began < 2500, `killed after ${stopped.at - began} ms`);
+    // libuv timers run on a cached millisecond clock: a 1000 ms timer can look 1-2 ms short by Date.now().
+    assert.ok(stopped.at - began >= 990 && stopped.at - began < 2500, `killed after ${stopped.at - began} ms`);
     assert.ok(h.messages('warn').includes(`killing 'stubborn' (${pid}) with SIGKILL`));
     assert.ok(h.messages('warn').includes('stopped: stubborn (terminated by SIGKILL)'));
     assert.ok(h.messages('info').includes('waiting for stubborn to stop'), 'a waiting stop request reports');

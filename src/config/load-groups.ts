@@ -85,6 +85,8 @@ function pool(env: LoadEnv, r: SectionReader, names: ProgramNames): GroupConfig 
     r.problem(`${resultHandler} cannot be resolved within [${r.section}]`, 'result_handler');
   }
   const events = readEvents(r);
+  const resultTimeout = r.value(L.result_timeout);
+  if (resultTimeout < 0) r.problem(`[${r.section}] section sets invalid result_timeout (${resultTimeout})`, 'result_timeout');
   if (r.value(P.redirect_stderr)) {
     r.problem(
       `[${r.section}] section sets redirect_stderr=true but this is not allowed because it will interfere ` +
@@ -92,7 +94,7 @@ function pool(env: LoadEnv, r: SectionReader, names: ProgramNames): GroupConfig 
       'redirect_stderr',
     );
   }
-  const poolConfig: EventListenerPoolConfig = { events, bufferSize, resultHandler };
+  const poolConfig: EventListenerPoolConfig = { events, bufferSize, resultHandler, resultTimeout };
   return group(name.trim(), 'eventlistener', r.value(L.priority), processesFromSection(env, r.section, name, names), poolConfig);
 }
 

@@ -76,6 +76,8 @@ export interface EventListenerPoolConfig {
   readonly bufferSize: number;
   /** `module:callable`; `supervisor.dispatchers:default_handler` by default. */
   readonly resultHandler: string;
+  /** Vigil's `result_timeout`: seconds a listener may hold an event (0 = no limit). */
+  readonly resultTimeout: number;
 }
 
 export type GroupKind = 'program' | 'group' | 'eventlistener';

@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import type { Config, GroupConfig } from '../config/types';
+import type { ListenerPoolStats } from '../events/listener-stats';
 import { ConfigError, formatConfigProblemLikeSupervisor, VigilError } from '../core/errors';
 import { readLogRange } from '../process/output/log-reader';
 import { EngineError, type ProcessEngine, type ProcessInfo, type ProcessResult } from '../process/engine';
@@ -184,6 +185,11 @@ export class Control {
   /** sendRemoteCommEvent: a REMOTE_COMMUNICATION event; works in any mood, as in supervisor. */
   sendRemoteCommEvent(commType: string, data: string): void {
     this.hooks.publish({ type: 'REMOTE_COMMUNICATION', at: Date.now(), commType, data });
+  }
+
+  /** Eventlistener pools with their buffers and counters (Vigil's; works in any mood). */
+  listenerPools(): readonly ListenerPoolStats[] {
+    return this.hooks.listenerPools();
   }
 
   // ---- processes --------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 import type { Config } from '../config/types';
+import type { ListenerPoolStats } from '../events/listener-stats';
 import type { VigilEvent } from '../events/types';
 
 /** supervisord's mood as the control surface reports it (`getState`). */
@@ -25,4 +26,6 @@ export interface DaemonHooks {
   clearMainLog(): void;
   /** Hand an event to the daemon's bus (REMOTE_COMMUNICATION). */
   publish(event: VigilEvent): void;
+  /** The eventlistener pools of this run, with their counters. */
+  listenerPools(): readonly ListenerPoolStats[];
 }

@@ -3,11 +3,14 @@ import { MainLog } from '../core/main-log';
 import { loadConfig } from '../config/load';
 import type { Config, SupervisordOverrides } from '../config/types';
 import { EventBus } from '../events/bus';
+import { TickClock } from '../events/ticks';
+import { EventSerial, ListenerHost } from '../eventlistener/host';
 import { Control } from '../control/control';
 import type { DaemonHooks } from '../control/daemon-hooks';
 import { createHttpHandler, type HttpRoutes } from '../http/handler';
 import { HttpListeners } from '../http/listeners';
 import { createRpcEndpoint } from '../rpc/endpoint';
+import { createVigilNamespace } from '../rpc/vigil-namespace';
 import { cleanupAutoLogs } from '../process/output/auto-logs';
 import { createSyslogWriter } from '../process/output/syslog';
 import type { SyslogWriter } from '../process/output/syslog';
@@ -38,6 +41,10 @@ export class Daemon {
   private engine!: ProcessEngine;
   private listeners!: HttpListeners;
   private bus!: EventBus;
+  private listenerHost!: ListenerHost;
+  private ticks!: TickClock;
+  /** supervisor's global event serial runs on across restarts. */
+  private readonly eventSerial = new EventSerial();
   private syslog: SyslogWriter | null = null;
   private mood: Mood = 'RUNNING';
   private stopping: Promise<void> | null = null;
@@ -90,8 +97,18 @@ export class Daemon {
       serverUrl: defaultServerUrl(config),
       syslog: this.syslog,
     });
+    this.listenerHost = new ListenerHost({
+      groups: this.engine,
+      logger: this.log,
+      server: s.identifier,
+      serial: this.eventSerial,
+    });
+    const host = this.listenerHost;
+    this.bus.subscribe((event) => host.handle(event));
+    this.ticks = new TickClock(this.bus);
     const control = new Control(this.engine, this.hooks());
-    const routes = httpRoutes(control, createRpcEndpoint(control));
+    const rpc = createRpcEndpoint(control, { namespaces: { vigil: createVigilNamespace(control) } });
+    const routes = httpRoutes(control, rpc);
     this.listeners = new HttpListeners((auth) => createHttpHandler(routes, auth));
     await this.listeners.open({ unix: config.unixHttpServer, inet: config.inetHttpServer });
     for (const rpc of config.rpcInterfaces) {
@@ -106,8 +123,10 @@ export class Daemon {
     }
     if (first && !writePidfile(s.pidfile, process.pid)) this.log.critical(`could not write pidfile ${s.pidfile}`);
     this.log.info(`supervisord started with pid ${process.pid}`);
-    this.bus.publish({ type: 'SUPERVISOR_STATE_CHANGE_RUNNING', at: Date.now() });
-    this.engine.start();
+    // supervisord announces RUNNING after every group is added and before any process starts.
+    const bus = this.bus;
+    this.engine.start(() => bus.publish({ type: 'SUPERVISOR_STATE_CHANGE_RUNNING', at: Date.now() }));
+    this.ticks.start();
   }
 
   /** The daemon-level operations the control facade (and so XML-RPC) may ask for. */
@@ -122,6 +141,7 @@ export class Daemon {
       mainLogPath: () => this.log.path,
       clearMainLog: () => this.log.clear(),
       publish: (event) => this.bus.publish(event),
+      listenerPools: () => this.listenerHost.stats(),
     };
   }
 
@@ -163,9 +183,12 @@ export class Daemon {
   }
 
   private async stopEverything(mood: 'SHUTDOWN' | 'RESTARTING'): Promise<void> {
+    this.listenerHost.beginShutdown();
     this.bus.publish({ type: 'SUPERVISOR_STATE_CHANGE_STOPPING', at: Date.now() });
     await this.engine.stopAll(mood);
+    this.ticks.stop();
     await this.engine.close();
+    this.listenerHost.close();
     await this.listeners.close();
   }
 

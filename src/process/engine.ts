@@ -84,14 +84,16 @@ export class ProcessEngine {
   }
 
   /**
-   * Activate all groups (AUTO log names, PROCESS_GROUP_ADDED each), then autostart in priority order
-   * (groups by group priority, inside by process priority, ties in config order), all in this pass.
+   * Activate all groups (AUTO log names, PROCESS_GROUP_ADDED each), call `activated` (where supervisord
+   * announces SUPERVISOR_STATE_CHANGE_RUNNING), then autostart in priority order (groups by group
+   * priority, inside by process priority, ties in config order), all in this pass.
    */
-  start(): void {
+  start(activated?: () => void): void {
     if (this.started) throw new VigilError('ALREADY_STARTED', 'the engine was started already');
     this.started = true;
     const ordered = sortByPriority(this.cfg.groups.map((g) => ({ config: g })));
     for (const { config } of ordered) this.activate(config);
+    activated?.();
     for (const g of this.groups.values()) g.autostart();
   }
 

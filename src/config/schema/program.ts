@@ -62,6 +62,8 @@ export const EVENTLISTENER = table({
   events: f(c.listOfStrings, null, 'event types to subscribe to (required)', { sample: 'PROCESS_STATE' }),
   buffer_size: f(c.integer, '10', 'events queued while no listener is ready'),
   result_handler: f(c.string, DEFAULT_RESULT_HANDLER, 'module:callable handling listener results'),
+  // Vigil's: a listener that holds an event longer than this is restarted and the event redelivered.
+  result_timeout: f(c.integer, '0', 'seconds a listener may take to answer an event; 0 = no limit'),
   // Listeners default to a high priority so they start first and stop last.
   priority: f(c.integer, '-1', 'pool priority; lower starts earlier and stops later'),
 });

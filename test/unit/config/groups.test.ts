@@ -87,6 +87,7 @@ describe('[eventlistener:x]', () => {
       events: ['PROCESS_STATE', 'TICK_5'],
       bufferSize: 3,
       resultHandler: 'supervisor.dispatchers:default_handler',
+      resultTimeout: 0,
     });
     assert.equal(cfg.groups[0]?.kind, 'eventlistener');
   });

@@ -10,6 +10,7 @@ import type { Config, GroupConfig } from '../../../src/config/types';
 import { ConfigError } from '../../../src/core/errors';
 import { Control } from '../../../src/control/control';
 import type { DaemonHooks, DaemonMood } from '../../../src/control/daemon-hooks';
+import type { ListenerPoolStats } from '../../../src/events/listener-stats';
 import type { VigilEvent } from '../../../src/events/types';
 import { createRpcEndpoint, type RpcEndpoint, type RpcResponse } from '../../../src/rpc/endpoint';
 import { decodeMethodResponse, encodeMethodCall, type XmlRpcFaultValue, type XmlRpcValue } from '../../../src/rpc/xmlrpc';
@@ -43,6 +44,7 @@ export class FakeHooks implements DaemonHooks {
     if (this.mainLog !== null) fs.writeFileSync(this.mainLog, '');
   }
   publish(event: VigilEvent): void { this.published.push(event); }
+  listenerPools(): readonly ListenerPoolStats[] { return []; }
 }
 
 export interface RpcHarness extends Harness {

@@ -1,0 +1,85 @@
+/**
+ * supervisor's text form of an event (reference §4.2–4.3), produced only where an eventlistener
+ * reads it. Payload fields and their order are supervisor's; values are the ones captured when the
+ * event was made.
+ */
+import type { ProcessStateEvent, VigilEvent } from './types';
+
+/** The payload text of an event, exactly as supervisor 4.2.5 writes it. */
+export function eventPayload(event: VigilEvent): string {
+  switch (event.type) {
+    case 'PROCESS_LOG_STDOUT':
+    case 'PROCESS_LOG_STDERR':
+      return `processname:${event.process.name} groupname:${event.process.group} pid:${event.pid} channel:${event.channel}\n${event.data}`;
+    case 'PROCESS_COMMUNICATION_STDOUT':
+    case 'PROCESS_COMMUNICATION_STDERR':
+      return `processname:${event.process.name} groupname:${event.process.group} pid:${event.pid}\n${event.data}`;
+    case 'REMOTE_COMMUNICATION':
+      return `type:${event.commType}\n${event.data}`;
+    case 'SUPERVISOR_STATE_CHANGE_RUNNING':
+    case 'SUPERVISOR_STATE_CHANGE_STOPPING':
+      return '';
+    case 'TICK_5':
+    case 'TICK_60':
+    case 'TICK_3600':
+      return `when:${event.when}`;
+    case 'PROCESS_GROUP_ADDED':
+    case 'PROCESS_GROUP_REMOVED':
+      return `groupname:${event.group}\n`;
+    default:
+      return processStatePayload(event);
+  }
+}
+
+function processStatePayload(event: ProcessStateEvent): string {
+  const head = `processname:${event.process.name} groupname:${event.process.group} from_state:${event.fromState}`;
+  switch (event.type) {
+    case 'PROCESS_STATE_STARTING':
+    case 'PROCESS_STATE_BACKOFF':
+      return `${head} tries:${event.tries ?? 0}`;
+    case 'PROCESS_STATE_EXITED':
+      return `${head} expected:${event.expected === false ? 0 : 1} pid:${event.pid ?? 0}`;
+    case 'PROCESS_STATE_RUNNING':
+    case 'PROCESS_STATE_STOPPING':
+    case 'PROCESS_STATE_STOPPED':
+      return `${head} pid:${event.pid ?? 0}`;
+    default:
+      return head;
+  }
+}
+
+/** What the envelope says besides the event itself. */
+export interface EnvelopeFields {
+  /** supervisord's `identifier` (the `server:` field). */
+  readonly server: string;
+  readonly serial: number;
+  readonly pool: string;
+  readonly poolSerial: number;
+}
+
+/**
+ * Header line plus payload. `len` counts code points, as Python's `len(str)` does, while the bytes
+ * sent are UTF-8: existing listeners (childutils reads stdin in text mode) depend on that.
+ */
+export function eventEnvelope(fields: EnvelopeFields, eventName: string, payload: string): string {
+  return (
+    `ver:3.0 server:${fields.server} serial:${fields.serial} pool:${fields.pool} ` +
+    `poolserial:${fields.poolSerial} eventname:${eventName} len:${codePointLength(payload)}\n${payload}`
+  );
+}
+
+/** Python's `len()` of a str: code points, so an astral character counts once (JS `length` counts it twice). */
+export function codePointLength(text: string): number {
+  let n = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      const d = text.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n--;
+        i++;
+      }
+    }
+  }
+  return n;
+}

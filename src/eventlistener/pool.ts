@@ -253,14 +253,14 @@ export class EventListenerPool {
       this.counts.redelivered += 1;
       this.rebuffer(item);
     }
-    const restarting = this.restart(slot);
+    const restarting = !this.closed && !this.env.stopping();
     this.env.logger.error(`${message}; ${restarting ? 'restarting the listener' : 'not restarting it (daemon stopping)'}`);
+    if (restarting) this.restart(slot);
   }
 
-  /** Stop, then start again once it is down. False when the daemon is stopping (nothing is restarted then). */
-  private restart(slot: ListenerSlot): boolean {
-    if (this.closed || this.env.stopping()) return false;
-    if (slot.restarting) return true;
+  /** Stop, then start again once it is down. */
+  private restart(slot: ListenerSlot): void {
+    if (slot.restarting) return;
     slot.restarting = true;
     const p = slot.process;
     if (STOPPED_STATES.has(p.state)) {
@@ -269,7 +269,6 @@ export class EventListenerPool {
       const problem = p.stop();
       if (problem !== null) this.env.logger.warn(problem);
     }
-    return true;
   }
 
   private startAgain(slot: ListenerSlot): void {

@@ -22,6 +22,7 @@ const ALLOWED = {
   daemon: ['*'],
   worker: ['*'],
   'index.ts': ['*'],
+  listener: ['core'],
 };
 
 const files = [];

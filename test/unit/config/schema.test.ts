@@ -30,7 +30,8 @@ describe('section tables', () => {
       umask: '022', nodaemon: 'false', silent: 'false', minfds: '1024', minprocs: '200', nocleanup: 'false', childlogdir: null,
       user: null, directory: null, strip_ansi: 'false', environment: '', identifier: 'supervisor',
     });
-    assert.deepEqual(defaults(EVENTLISTENER), { events: null, buffer_size: '10', result_handler: 'supervisor.dispatchers:default_handler', priority: '-1' });
+    assert.deepEqual(defaults(EVENTLISTENER), { events: null, buffer_size: '10', result_handler: 'supervisor.dispatchers:default_handler',
+      result_timeout: '0', priority: '-1' });
     assert.deepEqual(defaults(GROUP), { programs: '', priority: '999' });
     assert.equal(UNIX_HTTP_SERVER.chmod.default, '0700');
     assert.equal(SUPERVISORCTL.serverurl.default, 'http://localhost:9001');

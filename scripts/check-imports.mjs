@@ -9,7 +9,7 @@ const SRC = resolve('src');
 const ALLOWED = {
   core: [],
   config: ['core'],
-  events: ['core', 'config', 'process'],
+  events: ['core', 'config', 'process', 'listener'],
   process: ['core', 'config', 'events'],
   eventlistener: ['core', 'config', 'events', 'process'],
   queue: ['core', 'events'],

@@ -3,7 +3,10 @@
  * reads it. Payload fields and their order are supervisor's; values are the ones captured when the
  * event was made.
  */
+import { formatEnvelope } from '../listener/header';
 import type { ProcessStateEvent, VigilEvent } from './types';
+
+export { codePointLength } from '../listener/header';
 
 /** The payload text of an event, exactly as supervisor 4.2.5 writes it. */
 export function eventPayload(event: VigilEvent): string {
@@ -59,27 +62,12 @@ export interface EnvelopeFields {
 
 /**
  * Header line plus payload. `len` counts code points, as Python's `len(str)` does, while the bytes
- * sent are UTF-8: existing listeners (childutils reads stdin in text mode) depend on that.
+ * sent are UTF-8: existing listeners (childutils reads stdin in text mode) depend on that. The text
+ * is the listener SDK's, so what the daemon sends and what the SDK parses cannot drift apart.
  */
 export function eventEnvelope(fields: EnvelopeFields, eventName: string, payload: string): string {
-  return (
-    `ver:3.0 server:${fields.server} serial:${fields.serial} pool:${fields.pool} ` +
-    `poolserial:${fields.poolSerial} eventname:${eventName} len:${codePointLength(payload)}\n${payload}`
+  return formatEnvelope(
+    { server: fields.server, serial: fields.serial, pool: fields.pool, poolserial: fields.poolSerial, eventname: eventName },
+    payload,
   );
-}
-
-/** Python's `len()` of a str: code points, so an astral character counts once (JS `length` counts it twice). */
-export function codePointLength(text: string): number {
-  let n = text.length;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
-      const d = text.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        n--;
-        i++;
-      }
-    }
-  }
-  return n;
 }

@@ -255,3 +255,22 @@ export function checked<T>(convert: Converter<T>, ok: (v: T) => boolean, message
     return v;
   };
 }
+
+const DURATION_UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Milliseconds from `500ms`, `30s`, `5m`, `1h`, or a bare number of seconds (`2.5`). Not negative. */
+export function duration(raw: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/i.exec(raw);
+  if (m === null) throw new ConversionError(`not a valid duration: ${pyRepr(raw)} (e.g. 500ms, 30s, 5m, 1h)`);
+  const unit = (m[2] ?? 's').toLowerCase();
+  return Math.round(Number(m[1]) * (DURATION_UNITS[unit] as number));
+}
+
+/** `N/s`, `N/m`, `N/h` (also `N/sec`, `N/min`, `N/hour`) as a count per period; empty = no limit (null). */
+export function rateLimit(raw: string): { count: number; periodMs: number } | null {
+  if (raw.trim() === '') return null;
+  const m = /^\s*(\d+)\s*\/\s*(s|sec|second|m|min|minute|h|hour)\s*$/i.exec(raw);
+  if (m === null || Number(m[1]) < 1) throw new ConversionError(`not a valid rate limit: ${pyRepr(raw)} (e.g. 30/m)`);
+  const unit = (m[2] as string).toLowerCase()[0] as 's' | 'm' | 'h';
+  return { count: Number(m[1]), periodMs: DURATION_UNITS[unit] as number };
+}

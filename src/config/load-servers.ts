@@ -1,12 +1,10 @@
 /**
- * `[unix_http_server]`, `[inet_http_server]`, `[supervisorctl]`, `[rpcinterface:x]` and the
- * sections Vigil keeps raw (`[events]`, `[plugin:x]`) — reference §1.11.
+ * `[unix_http_server]`, `[inet_http_server]`, `[supervisorctl]` and `[rpcinterface:x]` — reference §1.11.
  */
 import * as path from 'node:path';
 import type {
   HttpAuth,
   InetHttpServerConfig,
-  RawSection,
   RpcInterfaceConfig,
   SupervisorctlConfig,
   UnixHttpServerConfig,
@@ -101,12 +99,3 @@ export function loadRpcInterfaces(env: LoadEnv, envNames: ExpansionNames): RpcIn
 }
 
 /** `[events]` and `[plugin:x]`, kept as written for the event pipeline to interpret. */
-export function loadReserved(env: LoadEnv): RawSection[] {
-  return env.doc
-    .sections()
-    .filter((s) => s === 'events' || s.startsWith('plugin:'))
-    .map((name) => {
-      const options = env.doc.options(name).map((o): [string, string] => [o, env.doc.get(name, o)?.value ?? '']);
-      return { name, file: env.doc.section(name)?.file ?? '', options: recordFrom(options) };
-    });
-}

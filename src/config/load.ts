@@ -8,9 +8,9 @@ import type { Config, SupervisordOverrides } from './types';
 import { envNames, withNames } from './expand';
 import { IniDocument } from './ini-reader';
 import { loadGroups } from './load-groups';
+import { loadEvents, loadPlugins } from './load-pipeline';
 import {
   loadInetHttpServer,
-  loadReserved,
   loadRpcInterfaces,
   loadSupervisorctl,
   loadUnixHttpServer,
@@ -66,7 +66,8 @@ export function loadConfig(file: string, opts: LoadOptions = {}): Config {
     inetHttpServer: loadInetHttpServer(env, allEnv, main.here),
     // supervisorctl reads its section with its own environment only.
     supervisorctl: loadSupervisorctl(env, daemonEnv, main.here),
-    reserved: loadReserved(env),
+    events: loadEvents(env, { here: main.here, hostname, env: allEnv }, supervisord),
+    plugins: loadPlugins(env, { here: main.here, hostname, env: allEnv }),
     messages: env.report.messages,
   };
   if (env.report.problems.length > 0) throw new ConfigError(env.report.problems);

@@ -3,6 +3,7 @@
  * defaults and docs cannot drift from what the loader does. It loads cleanly as it stands.
  */
 import { fieldsOf, type FieldSpec } from './schema/field';
+import { EVENTS, PLUGIN } from './schema/pipeline';
 import { EVENTLISTENER, GROUP, PROGRAM } from './schema/program';
 import { DEFAULT_RPC_FACTORY, INET_HTTP_SERVER, RPC_FACTORY_OPTION, RPCINTERFACE, SUPERVISORCTL, UNIX_HTTP_SERVER } from './schema/servers';
 import { INCLUDE, SUPERVISORD } from './schema/supervisord';
@@ -71,6 +72,18 @@ const SECTIONS: readonly SectionSample[] = [
     header: 'eventlistener:listener',
     comment: 'An event listener pool: every [program:x] option, plus these.',
     fields: [{ ...PROGRAM.command, sample: '/usr/local/bin/my-listener' }, ...fieldsOf(EVENTLISTENER)],
+    disabled: true,
+  },
+  {
+    header: 'events',
+    comment: 'Vigil\'s event pipeline: where events wait for the plugins (embedded journal, or Redis).',
+    fields: fieldsOf(EVENTS),
+    disabled: true,
+  },
+  {
+    header: 'plugin:crashes',
+    comment: 'A queue plugin; options besides these belong to the plugin (e.g. log: file=...).',
+    fields: fieldsOf(PLUGIN),
     disabled: true,
   },
   {

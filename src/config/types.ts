@@ -158,11 +158,42 @@ export interface ConfigMessage {
   readonly message: string;
 }
 
-/** A section Vigil reserves for later features (`[events]`, `[plugin:x]`), kept raw. */
-export interface RawSection {
+/** `[events]`: where the pipeline keeps and sends events. */
+export interface EventsConfig {
+  /** `embedded`, or the Redis URL. */
+  readonly queue: { readonly kind: 'embedded' } | { readonly kind: 'redis'; readonly url: string };
+  readonly prefix: string;
+  readonly node: string;
+  /** Absolute directory of the local journal (the embedded queue, or the spool in front of Redis). */
+  readonly journalDir: string;
+  readonly journalMaxBytes: number;
+  readonly journalFsync: 'interval' | 'always' | 'never';
+  /** With Redis: whether vigild runs the queue plugins too. */
+  readonly runPlugins: boolean;
+}
+
+/** `[plugin:x]`: one queue plugin. */
+export interface PluginConfig {
+  /** `x` of `[plugin:x]`. */
   readonly name: string;
+  /** Where the section is, for messages about the plugin's own options. */
   readonly file: string;
+  readonly line: number;
+  /** A built-in name or an absolute module path. */
+  readonly use: string;
+  /** Event type names as written (upper-cased); null = the plugin's defaults. */
+  readonly events: readonly string[] | null;
+  readonly programs: readonly string[];
+  readonly groups: readonly string[];
+  readonly retries: number;
+  readonly backoffMs: number;
+  readonly concurrency: number;
+  readonly rateLimit: { readonly count: number; readonly periodMs: number } | null;
+  readonly timeoutMs: number;
+  /** The plugin's own options (every other option of the section), expanded, by lower-case name. */
   readonly options: Readonly<Record<string, string>>;
+  /** Lines of those options, for error messages. */
+  readonly optionLines: Readonly<Record<string, number>>;
 }
 
 export interface Config {
@@ -175,8 +206,9 @@ export interface Config {
   readonly inetHttpServer: InetHttpServerConfig | null;
   readonly supervisorctl: SupervisorctlConfig;
   readonly rpcInterfaces: readonly RpcInterfaceConfig[];
-  /** `[events]` and `[plugin:x]` sections, parsed by the pipeline. */
-  readonly reserved: readonly RawSection[];
+  readonly events: EventsConfig;
+  /** `[plugin:x]` sections, in file order. */
+  readonly plugins: readonly PluginConfig[];
   readonly messages: readonly ConfigMessage[];
 }
 

@@ -96,7 +96,16 @@ export function makeConfig(opts: {
     inetHttpServer: null,
     supervisorctl: { serverurl: 'http://localhost:9001', username: null, password: null, prompt: 'supervisor', historyFile: null },
     rpcInterfaces: [],
-    reserved: [],
+    events: {
+      queue: { kind: 'embedded' },
+      prefix: 'vigil',
+      node: 'test-node',
+      journalDir: `${opts.childlogdir}/vigil-supervisor.journal`,
+      journalMaxBytes: 256 * 1024 * 1024,
+      journalFsync: 'interval',
+      runPlugins: true,
+    },
+    plugins: [],
     messages: [],
   };
 }

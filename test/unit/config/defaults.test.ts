@@ -127,7 +127,8 @@ describe('defaults of every section', () => {
     assert.equal(bare.inetHttpServer, null);
     assert.equal(bare.supervisorctl.serverurl, 'http://localhost:9001');
     assert.deepEqual(bare.groups, []);
-    assert.deepEqual(bare.reserved, []);
+    assert.deepEqual(bare.plugins, []);
+    assert.equal(bare.events.queue.kind, 'embedded');
   });
 
   it('is deeply frozen', () => {

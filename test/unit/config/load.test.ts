@@ -69,15 +69,39 @@ describe('loadConfig: values', () => {
     assert.equal(cfg.supervisorctl.historyFile, '/home/alice/.hist');
   });
 
-  it('keeps [events] and [plugin:x] raw and ignores unknown sections', () => {
-    const cfg = load('[events]\nqueue=%(nope)s\n[plugin:slack]\nurl=https://x\n[ctlplugin:x]\nsupervisor.ctl_factory=a:b\n[whatever]\n');
-    assert.deepEqual(
-      cfg.reserved.map((r) => [r.name, r.options]),
-      [
-        ['events', { queue: '%(nope)s' }],
-        ['plugin:slack', { url: 'https://x' }],
-      ],
+  it('reads [events] and [plugin:x] (with ENV_ names) and ignores unknown sections', () => {
+    const cfg = load(
+      '[events]\nqueue=redis://127.0.0.1:6390/2\nnode=web-1\njournal_fsync=always\nrun_plugins=false\n' +
+        '[plugin:slack]\nuse=slack\nwebhook_url=%(ENV_HOME)s/hook\nevents=process_state_fatal\nrate_limit=30/m\nbackoff=500ms\n' +
+        '[plugin:mine]\nuse=./my-plugin.js\n[ctlplugin:x]\nsupervisor.ctl_factory=a:b\n[whatever]\n',
     );
+    assert.deepEqual(cfg.events.queue, { kind: 'redis', url: 'redis://127.0.0.1:6390/2' });
+    assert.equal(cfg.events.node, 'web-1');
+    assert.equal(cfg.events.journalFsync, 'always');
+    assert.equal(cfg.events.runPlugins, false);
+    const [slack, mine] = cfg.plugins;
+    assert.equal(slack?.use, 'slack');
+    assert.deepEqual(slack?.events, ['PROCESS_STATE_FATAL']);
+    assert.deepEqual(slack?.options, { webhook_url: '/home/alice/hook' });
+    assert.deepEqual(slack?.rateLimit, { count: 30, periodMs: 60_000 });
+    assert.equal(slack?.backoffMs, 500);
+    assert.equal(slack?.retries, 5);
+    assert.equal(slack?.timeoutMs, 30_000);
+    assert.equal(mine?.use, path.join(path.dirname(cfg.file), 'my-plugin.js'));
+  });
+
+  it('reports bad [events] and [plugin:x] values with section and option', () => {
+    const problems = loadProblems(
+      '[events]\nqueue=amqp://x\njournal_fsync=sometimes\n[plugin:a]\nevents=NOPE\nretries=-1\nrate_limit=lots\n[plugin:b:c]\nuse=log\n',
+    );
+    const texts = problems.map((p) => `${p.section}/${p.option ?? ''}: ${p.message}`);
+    assert.ok(texts.includes("events/queue: invalid queue value 'amqp://x' (embedded or redis://host:port/db)"), texts.join('\n'));
+    assert.ok(texts.some((t) => t.startsWith('events/journal_fsync: invalid journal_fsync value')), texts.join('\n'));
+    assert.ok(texts.includes('plugin:a/use: [plugin:a] section requires a "use" line (a built-in plugin name or a module path)'));
+    assert.ok(texts.includes('plugin:a/events: Unknown event type NOPE in [plugin:a] events'));
+    assert.ok(texts.some((t) => t.startsWith('plugin:a/retries:')), texts.join('\n'));
+    assert.ok(texts.some((t) => t.startsWith('plugin:a/rate_limit:')), texts.join('\n'));
+    assert.ok(texts.some((t) => t.startsWith("plugin:b:c/: invalid plugin name 'b:c'")), texts.join('\n'));
   });
 
   it('warns about deprecated syslog logfiles, AUTO without rotation and ignored stderr logs', () => {

@@ -14,7 +14,7 @@ const ALLOWED = {
   eventlistener: ['core', 'config', 'events', 'process'],
   queue: ['core', 'events'],
   control: ['core', 'config', 'process', 'events'],
-  'plugin-host': ['core', 'events', 'queue', 'control'],
+  'plugin-host': ['core', 'config', 'events', 'queue', 'control'],
   rpc: ['core', 'control', 'events', 'config'],
   web: ['core', 'control', 'events', 'rpc'],
   http: ['core', 'rpc', 'web', 'config'],

@@ -27,3 +27,20 @@ function globs(patterns: readonly string[]): RegExp[] | null {
   if (list.length === 0 || list.includes('*')) return null;
   return list.map((p) => fnmatchRegExp(p));
 }
+
+/** `context.redeliverTo` marks a dead letter put back for one plugin only (embedded: re-appended to the journal). */
+export const REDELIVER_TO = 'redeliverTo';
+
+/** The plugin a re-appended dead letter is meant for, or undefined for an ordinary event. */
+export function redeliveryTarget(e: PipelineEvent): string | undefined {
+  const t = e.context?.[REDELIVER_TO];
+  return typeof t === 'string' ? t : undefined;
+}
+
+/** A filter that takes ordinary events it accepts, and only the redeliveries addressed to `plugin`. */
+export function withRedelivery(plugin: string, accepts: (e: PipelineEvent) => boolean): (e: PipelineEvent) => boolean {
+  return (e) => {
+    const target = redeliveryTarget(e);
+    return target === undefined ? accepts(e) : target === plugin;
+  };
+}

@@ -19,6 +19,7 @@ const ALLOWED = {
   web: ['core', 'control', 'events', 'rpc'],
   http: ['core', 'rpc', 'web', 'config'],
   ctl: ['core', 'rpc', 'config'],
+  pipeline: ['core', 'config', 'events', 'queue', 'plugin-host', 'control'],
   daemon: ['*'],
   worker: ['*'],
   'index.ts': ['*'],

@@ -94,7 +94,7 @@ function pool(env: LoadEnv, r: SectionReader, names: ProgramNames): GroupConfig 
       'redirect_stderr',
     );
   }
-  const poolConfig: EventListenerPoolConfig = { events, bufferSize, resultHandler, resultTimeout };
+  const poolConfig: EventListenerPoolConfig = { events, bufferSize, resultHandler, resultTimeout, durable: r.value(L.durable) };
   return group(name.trim(), 'eventlistener', r.value(L.priority), processesFromSection(env, r.section, name, names), poolConfig);
 }
 

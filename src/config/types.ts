@@ -78,6 +78,8 @@ export interface EventListenerPoolConfig {
   readonly resultHandler: string;
   /** Vigil's `result_timeout`: seconds a listener may hold an event (0 = no limit). */
   readonly resultTimeout: number;
+  /** Vigil's `durable`: events go through the journal (no drops, replayed after a restart). */
+  readonly durable: boolean;
 }
 
 export type GroupKind = 'program' | 'group' | 'eventlistener';

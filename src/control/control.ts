@@ -12,12 +12,14 @@ import { EngineError, type ProcessEngine, type ProcessInfo, type ProcessResult }
 import { diffToActive, type ActiveGroupConfig, type ConfigChanges } from './active-diff';
 import { buildConfigInfo, type ConfigInfo } from './config-info';
 import type { DaemonHooks, DaemonMood } from './daemon-hooks';
+import type { PipelineAdmin } from './pipeline-admin';
 
 export { EngineError, FAULT_CODES, type FaultName } from '../process/engine';
 export type { ProcessInfo, ProcessResult } from '../process/engine';
 export type { ConfigChanges } from './active-diff';
 export type { ConfigInfo } from './config-info';
 export type { DaemonHooks, DaemonMood } from './daemon-hooks';
+export type { DeadLetterView, PipelineAdmin, PluginStatusView } from './pipeline-admin';
 
 /** An output channel of a process. */
 export type LogChannel = 'stdout' | 'stderr';
@@ -185,6 +187,11 @@ export class Control {
   /** sendRemoteCommEvent: a REMOTE_COMMUNICATION event; works in any mood, as in supervisor. */
   sendRemoteCommEvent(commType: string, data: string): void {
     this.hooks.publish({ type: 'REMOTE_COMMUNICATION', at: Date.now(), commType, data });
+  }
+
+  /** The event pipeline: status, plugin counters, dead letters (Vigil's; works in any mood). */
+  get pipeline(): PipelineAdmin {
+    return this.hooks.pipeline;
   }
 
   /** Eventlistener pools with their buffers and counters (Vigil's; works in any mood). */

@@ -1,5 +1,6 @@
 import type { Config } from '../config/types';
 import type { ListenerPoolStats } from '../events/listener-stats';
+import type { PipelineAdmin } from './pipeline-admin';
 import type { VigilEvent } from '../events/types';
 
 /** supervisord's mood as the control surface reports it (`getState`). */
@@ -28,4 +29,6 @@ export interface DaemonHooks {
   publish(event: VigilEvent): void;
   /** The eventlistener pools of this run, with their counters. */
   listenerPools(): readonly ListenerPoolStats[];
+  /** The event pipeline of this run. */
+  readonly pipeline: PipelineAdmin;
 }

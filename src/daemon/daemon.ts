@@ -11,6 +11,9 @@ import { createHttpHandler, type HttpRoutes } from '../http/handler';
 import { HttpListeners } from '../http/listeners';
 import { createRpcEndpoint } from '../rpc/endpoint';
 import { createVigilNamespace } from '../rpc/vigil-namespace';
+import { DaemonPipeline } from '../pipeline/daemon-pipeline';
+import { validatePlugins } from '../pipeline/validate-plugins';
+import { localControl } from '../plugin-host/local-control';
 import { cleanupAutoLogs } from '../process/output/auto-logs';
 import { createSyslogWriter } from '../process/output/syslog';
 import type { SyslogWriter } from '../process/output/syslog';
@@ -45,6 +48,11 @@ export class Daemon {
   private ticks!: TickClock;
   /** supervisor's global event serial runs on across restarts. */
   private readonly eventSerial = new EventSerial();
+  private pipeline!: DaemonPipeline;
+  /** A restart's plugins are being checked; a second request meanwhile is the same restart. */
+  private restartChecking = false;
+  /** Pipeline sequence numbers run on across restarts too (event ids are node:boot:seq). */
+  private readonly pipelineSeq = new EventSerial();
   private syslog: SyslogWriter | null = null;
   private mood: Mood = 'RUNNING';
   private stopping: Promise<void> | null = null;
@@ -107,6 +115,15 @@ export class Daemon {
     this.bus.subscribe((event) => host.handle(event));
     this.ticks = new TickClock(this.bus);
     const control = new Control(this.engine, this.hooks());
+    // Plugins are loaded (and their options checked) before anything runs: a bad one stops the start.
+    this.pipeline = await DaemonPipeline.open({
+      config,
+      logger: this.log,
+      localControl: localControl(control),
+      seq: this.pipelineSeq,
+    });
+    const pipeline = this.pipeline;
+    this.bus.subscribe((event) => pipeline.publish(event));
     const rpc = createRpcEndpoint(control, { namespaces: { vigil: createVigilNamespace(control) } });
     const routes = httpRoutes(control, rpc);
     this.listeners = new HttpListeners((auth) => createHttpHandler(routes, auth));
@@ -142,6 +159,13 @@ export class Daemon {
       clearMainLog: () => this.log.clear(),
       publish: (event) => this.bus.publish(event),
       listenerPools: () => this.listenerHost.stats(),
+      pipeline: {
+        status: () => this.pipeline.status(),
+        plugins: () => this.pipeline.plugins(),
+        deadLetters: (plugin) => this.pipeline.deadLetters(plugin),
+        retryDeadLetters: (plugin, id) => this.pipeline.retryDeadLetters(plugin, id),
+        dropDeadLetters: (plugin, id) => this.pipeline.dropDeadLetters(plugin, id),
+      },
     };
   }
 
@@ -189,6 +213,7 @@ export class Daemon {
     this.ticks.stop();
     await this.engine.close();
     this.listenerHost.close();
+    await this.pipeline.close();
     await this.listeners.close();
   }
 
@@ -201,9 +226,9 @@ export class Daemon {
     this.beginRestart();
   }
 
-  /** SIGHUP or supervisor.restart: only a config that loads replaces the running one. */
+  /** SIGHUP or supervisor.restart: only a config that loads (plugins included) replaces the running one. */
   private beginRestart(): void {
-    if (this.mood !== 'RUNNING') return;
+    if (this.mood !== 'RUNNING' || this.restartChecking) return;
     let next: Config;
     try {
       next = loadConfig(this.opts.configFile, { overrides: this.opts.overrides });
@@ -213,7 +238,17 @@ export class Daemon {
       this.log.error(`restart aborted, the old configuration keeps running: ${detail}`);
       return;
     }
-    void this.restart(next);
+    this.restartChecking = true;
+    validatePlugins(next, this.log).then(
+      () => {
+        this.restartChecking = false;
+        if (this.mood === 'RUNNING') void this.restart(next);
+      },
+      (e: unknown) => {
+        this.restartChecking = false;
+        this.log.error(`restart aborted, the old configuration keeps running: ${(e as Error).message}`);
+      },
+    );
   }
 
   private async restart(next: Config): Promise<void> {

@@ -64,6 +64,8 @@ export const EVENTLISTENER = table({
   result_handler: f(c.string, DEFAULT_RESULT_HANDLER, 'module:callable handling listener results'),
   // Vigil's: a listener that holds an event longer than this is restarted and the event redelivered.
   result_timeout: f(c.integer, '0', 'seconds a listener may take to answer an event; 0 = no limit'),
+  // Vigil's: events wait in the on-disk journal instead of the buffer: none dropped, replayed after a restart.
+  durable: f(c.boolean, 'false', 'queue this pool\'s events in the journal: no overflow drops, replay after restart'),
   // Listeners default to a high priority so they start first and stop last.
   priority: f(c.integer, '-1', 'pool priority; lower starts earlier and stops later'),
 });

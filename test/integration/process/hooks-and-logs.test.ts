@@ -27,7 +27,7 @@ describe('hooks and child logs', { concurrency: true }, () => {
       kind: 'eventlistener',
       priority: -1,
       processes: [listener],
-      pool: { events: ['PROCESS_STATE'], bufferSize: 10, resultHandler: 'supervisor.dispatchers:default_handler', resultTimeout: 0 },
+      pool: { events: ['PROCESS_STATE'], bufferSize: 10, resultHandler: 'supervisor.dispatchers:default_handler', resultTimeout: 0, durable: false },
     };
     const h = startEngine(t, [pool], { start: false });
     h.engine.start();

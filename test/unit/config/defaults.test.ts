@@ -95,7 +95,7 @@ describe('defaults of every section', () => {
       kind: 'eventlistener',
       priority: -1,
       processes: [defaultProcess('pool', file)],
-      pool: { events: ['TICK_5'], bufferSize: 10, resultHandler: 'supervisor.dispatchers:default_handler', resultTimeout: 0 },
+      pool: { events: ['TICK_5'], bufferSize: 10, resultHandler: 'supervisor.dispatchers:default_handler', resultTimeout: 0, durable: false },
     });
   });
 

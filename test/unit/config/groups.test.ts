@@ -88,6 +88,7 @@ describe('[eventlistener:x]', () => {
       bufferSize: 3,
       resultHandler: 'supervisor.dispatchers:default_handler',
       resultTimeout: 0,
+      durable: false,
     });
     assert.equal(cfg.groups[0]?.kind, 'eventlistener');
   });

@@ -31,7 +31,7 @@ describe('section tables', () => {
       user: null, directory: null, strip_ansi: 'false', environment: '', identifier: 'supervisor',
     });
     assert.deepEqual(defaults(EVENTLISTENER), { events: null, buffer_size: '10', result_handler: 'supervisor.dispatchers:default_handler',
-      result_timeout: '0', priority: '-1' });
+      result_timeout: '0', durable: 'false', priority: '-1' });
     assert.deepEqual(defaults(GROUP), { programs: '', priority: '999' });
     assert.equal(UNIX_HTTP_SERVER.chmod.default, '0700');
     assert.equal(SUPERVISORCTL.serverurl.default, 'http://localhost:9001');

@@ -11,6 +11,7 @@ import { ConfigError } from '../../../src/core/errors';
 import { Control } from '../../../src/control/control';
 import type { DaemonHooks, DaemonMood } from '../../../src/control/daemon-hooks';
 import type { ListenerPoolStats } from '../../../src/events/listener-stats';
+import type { PipelineAdmin } from '../../../src/control/pipeline-admin';
 import type { VigilEvent } from '../../../src/events/types';
 import { createRpcEndpoint, type RpcEndpoint, type RpcResponse } from '../../../src/rpc/endpoint';
 import { decodeMethodResponse, encodeMethodCall, type XmlRpcFaultValue, type XmlRpcValue } from '../../../src/rpc/xmlrpc';
@@ -45,6 +46,13 @@ export class FakeHooks implements DaemonHooks {
   }
   publish(event: VigilEvent): void { this.published.push(event); }
   listenerPools(): readonly ListenerPoolStats[] { return []; }
+  readonly pipeline: PipelineAdmin = {
+    status: async () => ({ backend: 'embedded' }),
+    plugins: async () => [],
+    deadLetters: async () => [],
+    retryDeadLetters: async () => 0,
+    dropDeadLetters: async () => 0,
+  };
 }
 
 export interface RpcHarness extends Harness {

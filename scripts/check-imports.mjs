@@ -11,7 +11,7 @@ const ALLOWED = {
   config: ['core'],
   events: ['core', 'config', 'process', 'listener'],
   process: ['core', 'config', 'events'],
-  eventlistener: ['core', 'config', 'events', 'process'],
+  eventlistener: ['core', 'config', 'events', 'process', 'queue'],
   queue: ['core', 'events'],
   control: ['core', 'config', 'process', 'events'],
   'plugin-host': ['core', 'config', 'events', 'queue', 'control'],

@@ -14,6 +14,7 @@ import { createVigilNamespace } from '../rpc/vigil-namespace';
 import { DaemonPipeline } from '../pipeline/daemon-pipeline';
 import { validatePlugins } from '../pipeline/validate-plugins';
 import { localControl } from '../plugin-host/local-control';
+import { redeliveryTarget } from '../plugin-host/route';
 import { cleanupAutoLogs } from '../process/output/auto-logs';
 import { createSyslogWriter } from '../process/output/syslog';
 import type { SyslogWriter } from '../process/output/syslog';
@@ -110,6 +111,9 @@ export class Daemon {
       logger: this.log,
       server: s.identifier,
       serial: this.eventSerial,
+      // Created when the engine adds the pool's group, by which time the pipeline is open.
+      durableConsumer: (pool, types) =>
+        this.pipeline.durableConsumer(pool, (e) => types.has(e.type) && redeliveryTarget(e) === undefined),
     });
     const host = this.listenerHost;
     this.bus.subscribe((event) => host.handle(event));

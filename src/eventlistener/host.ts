@@ -8,6 +8,8 @@ import type { Logger } from '../core/logger';
 import type { ListenerPoolStats } from '../events/listener-stats';
 import type { VigilEvent } from '../events/types';
 import type { ProcessGroup } from '../process/engine';
+import { expandEventTypes } from '../events/hierarchy';
+import type { JournalConsumer } from '../queue/types';
 import { EventListenerPool } from './pool';
 
 /** The part of the engine the host needs: the live group behind a PROCESS_GROUP_ADDED. */
@@ -30,6 +32,8 @@ export interface ListenerHostOptions {
   /** supervisord's `identifier`. */
   readonly server: string;
   readonly serial: EventSerial;
+  /** A journal consumer for a `durable = true` pool (its events are read back from the journal). */
+  readonly durableConsumer?: (pool: string, types: ReadonlySet<string>) => JournalConsumer;
 }
 
 export class ListenerHost {
@@ -69,9 +73,17 @@ export class ListenerHost {
     const group = this.opts.groups.group(name);
     if (group === undefined || group.config.pool === null) return;
     this.pools.get(name)?.close();
+    const durable = group.config.pool.durable && this.opts.durableConsumer !== undefined;
+    const journal = durable ? (this.opts.durableConsumer as NonNullable<ListenerHostOptions['durableConsumer']>)(name, expandEventTypes(group.config.pool.events)) : null;
     this.pools.set(
       name,
-      new EventListenerPool(group, { logger: this.opts.logger, server: this.opts.server, stopping: () => this.stopping }),
+      new EventListenerPool(group, {
+        logger: this.opts.logger,
+        server: this.opts.server,
+        stopping: () => this.stopping,
+        nextSerial: () => this.opts.serial.next(),
+        journal,
+      }),
     );
   }
 

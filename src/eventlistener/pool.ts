@@ -9,16 +9,25 @@ import type { Logger } from '../core/logger';
 import { expandEventTypes } from '../events/hierarchy';
 import type { ListenerPoolStats } from '../events/listener-stats';
 import type { VigilEvent, VigilEventType } from '../events/types';
-import { eventEnvelope, eventPayload } from '../events/wire';
+import { eventProcess } from '../events/pipeline-event';
+import { eventEnvelope, eventPayload, pipelinePayloadText } from '../events/wire';
+import type { JournalConsumer } from '../queue/types';
 import type { ProcessGroup, StateChange, Subprocess } from '../process/engine';
 import { pythonBytesRepr } from '../process/output/decode';
 import { ListenerProtocol, type ListenerState, type ProtocolOutcome } from './protocol';
 
 /** An event as the pool holds it: the serials are fixed when it is first accepted. */
 export interface PooledEvent {
-  readonly event: VigilEvent;
+  /** supervisor's event name. */
+  readonly type: string;
+  /** `group:name` of the process it is about, or '' (for the overflow log line). */
+  readonly about: string;
+  /** The payload text, made when the event is accepted (values as they were then). */
+  readonly payload: string;
   readonly serial: number;
   readonly poolSerial: number;
+  /** Durable pools: acknowledge it in the journal once a listener said OK. */
+  readonly ack?: () => void;
 }
 
 export interface PoolEnvironment {
@@ -27,6 +36,10 @@ export interface PoolEnvironment {
   readonly server: string;
   /** True once the daemon is shutting down: listeners are no longer restarted then. */
   readonly stopping: () => boolean;
+  /** supervisor's global serial (durable pools take one per event they read from the journal). */
+  readonly nextSerial: () => number;
+  /** Durable pools: the journal consumer their events come from; null for supervisor's in-memory buffer. */
+  readonly journal: JournalConsumer | null;
 }
 
 /** How many offending bytes a protocol-error log line shows. */
@@ -61,6 +74,9 @@ export class EventListenerPool {
   private closed = false;
   private counts = { accepted: 0, processed: 0, rejected: 0, dropped: 0, redelivered: 0, protocolErrors: 0 };
   private lastProtocolError = '';
+  private readonly pullAbort = new AbortController();
+  /** Wakes the journal reader of a durable pool when an event left the pool. */
+  private roomFreed: (() => void) | null = null;
 
   constructor(
     private readonly group: ProcessGroup,
@@ -73,23 +89,79 @@ export class EventListenerPool {
     this.bufferSize = pool.bufferSize;
     this.resultTimeoutMs = pool.resultTimeout * 1000;
     this.slots = group.processes.map((p) => this.attach(p));
+    if (env.journal !== null) void this.pullFromJournal(env.journal);
   }
 
-  /** Whether this pool subscribed to the event's type (directly or through a base type). */
+  /** Whether the host should hand it this event type (durable pools read the journal instead). */
   wants(type: VigilEventType): boolean {
-    return this.subscribed.has(type);
+    return this.env.journal === null && this.subscribed.has(type);
+  }
+
+  /** The types this pool subscribed to (for its journal consumer's filter). */
+  get eventTypes(): ReadonlySet<VigilEventType> {
+    return this.subscribed;
   }
 
   /** A new event for this pool, with the global serial the host gave it. */
   accept(event: VigilEvent, serial: number): void {
     this.poolSerial += 1;
     this.counts.accepted += 1;
-    this.enqueue({ event, serial, poolSerial: this.poolSerial }, false);
+    const about = 'process' in event ? `${event.process.group}:${event.process.name}` : '';
+    this.enqueue({ type: event.type, about, payload: eventPayload(event), serial, poolSerial: this.poolSerial }, false);
+  }
+
+  /**
+   * Durable pools: keep the buffer filled from the journal, never past buffer_size, so nothing is
+   * dropped; an event is acked in the journal only when a listener answered OK.
+   */
+  private async pullFromJournal(journal: JournalConsumer): Promise<void> {
+    const signal = this.pullAbort.signal;
+    while (!this.closed) {
+      const room = this.bufferSize - this.buffer.length - this.slots.filter((s) => s.inFlight !== null).length;
+      if (room <= 0) {
+        await new Promise<void>((resolve) => { this.roomFreed = resolve; });
+        continue;
+      }
+      let entries;
+      try {
+        entries = await journal.next(room, signal);
+      } catch (e) {
+        this.env.logger.error(`pool ${this.name}: reading its events from the journal failed: ${(e as Error).message}`);
+        return;
+      }
+      for (const entry of entries) {
+        if (this.closed) return;
+        const e = entry.event;
+        const p = eventProcess(e);
+        this.poolSerial += 1;
+        this.counts.accepted += 1;
+        this.enqueue(
+          {
+            type: e.type,
+            about: p === null ? '' : `${p.group}:${p.name}`,
+            payload: pipelinePayloadText(e),
+            serial: this.env.nextSerial(),
+            poolSerial: this.poolSerial,
+            ack: () => journal.ack(entry.seq),
+          },
+          false,
+        );
+      }
+    }
+  }
+
+  private freeRoom(): void {
+    const wake = this.roomFreed;
+    this.roomFreed = null;
+    wake?.();
   }
 
   /** Detach from the processes and drop pending work (the group was removed or the daemon restarts). */
   close(): void {
     this.closed = true;
+    this.pullAbort.abort();
+    this.freeRoom();
+    this.env.journal?.close();
     for (const slot of this.slots) {
       slot.clearTimer();
       for (const unhook of slot.unhook) unhook();
@@ -122,11 +194,12 @@ export class EventListenerPool {
 
   /** supervisor's `_acceptEvent`: a full buffer loses its oldest event, loudly. */
   private enqueue(item: PooledEvent, head: boolean): void {
-    if (this.buffer.length >= this.bufferSize) {
+    // A durable pool never holds more than it has room for (it reads the journal as room frees up).
+    if (this.env.journal === null && this.buffer.length >= this.bufferSize) {
       const discarded = this.buffer.shift() as PooledEvent;
       this.counts.dropped += 1;
       this.env.logger.error(
-        `pool ${this.name} event buffer overflowed, discarding event ${discarded.serial} (${describe(discarded.event)})`,
+        `pool ${this.name} event buffer overflowed, discarding event ${discarded.serial} (${describe(discarded)})`,
       );
     }
     if (head) this.buffer.unshift(item);
@@ -168,8 +241,8 @@ export class EventListenerPool {
       if (p.state !== 'RUNNING' || slot.protocol.state !== 'READY') continue;
       text ??= eventEnvelope(
         { server: this.env.server, serial: item.serial, pool: this.name, poolSerial: item.poolSerial },
-        item.event.type,
-        eventPayload(item.event),
+        item.type,
+        item.payload,
       );
       if (p.write(text) !== 'OK') {
         this.env.logger.debug(`epipe occurred while sending event ${item.serial} to listener ${p.name}, listener state unchanged`);
@@ -214,6 +287,8 @@ export class EventListenerPool {
     slot.clearTimer();
     if (body.length === 2 && body[0] === 0x4f && body[1] === 0x4b) {
       this.counts.processed += 1;
+      item?.ack?.();
+      this.freeRoom();
       this.env.logger.debug(`${p.name}: event was processed`);
       this.logTransition(p, 'BUSY', 'ACKNOWLEDGED');
       return;
@@ -312,6 +387,6 @@ export class EventListenerPool {
   }
 }
 
-function describe(event: VigilEvent): string {
-  return 'process' in event ? `${event.type} ${event.process.group}:${event.process.name}` : event.type;
+function describe(item: PooledEvent): string {
+  return item.about === '' ? item.type : `${item.type} ${item.about}`;
 }

@@ -4,6 +4,7 @@
  * event was made.
  */
 import { formatEnvelope } from '../listener/header';
+import type { PipelineEvent } from './pipeline-event';
 import type { ProcessStateEvent, VigilEvent } from './types';
 
 export { codePointLength } from '../listener/header';
@@ -70,4 +71,29 @@ export function eventEnvelope(fields: EnvelopeFields, eventName: string, payload
     { server: fields.server, serial: fields.serial, pool: fields.pool, poolserial: fields.poolSerial, eventname: eventName },
     payload,
   );
+}
+
+/**
+ * supervisor's payload text of a pipeline event (a durable listener pool reads events back from the
+ * journal as JSON). Payload fields are kept in supervisor's order, so the text is the same as
+ * `eventPayload` of the original event.
+ */
+export function pipelinePayloadText(e: PipelineEvent): string {
+  const p = e.payload;
+  const fields = (names: readonly string[]): string => names.map((n) => `${n}:${p[n] ?? ''}`).join(' ');
+  switch (e.type) {
+    case 'PROCESS_LOG_STDOUT':
+    case 'PROCESS_LOG_STDERR':
+      return `${fields(['processname', 'groupname', 'pid', 'channel'])}\n${p.data ?? ''}`;
+    case 'PROCESS_COMMUNICATION_STDOUT':
+    case 'PROCESS_COMMUNICATION_STDERR':
+      return `${fields(['processname', 'groupname', 'pid'])}\n${p.data ?? ''}`;
+    case 'REMOTE_COMMUNICATION':
+      return `type:${p.type ?? ''}\n${p.data ?? ''}`;
+    case 'PROCESS_GROUP_ADDED':
+    case 'PROCESS_GROUP_REMOVED':
+      return `groupname:${p.groupname ?? ''}\n`;
+    default:
+      return Object.entries(p).map(([k, v]) => `${k}:${v}`).join(' ');
+  }
 }

@@ -58,13 +58,34 @@ export interface Journal {
    */
   append(event: PipelineEvent): boolean;
   /**
+   * `append` for several events with one write (and one fdatasync under `always`); the same guarantee
+   * for each. Returns how many were accepted; each refused one is counted as with `append`.
+   */
+  appendMany(events: readonly PipelineEvent[]): number;
+  /**
    * A named consumer's view: entries it has not acknowledged, in order, starting from its persisted
    * position (so a restart replays what was not acked). `accepts` filters; skipped entries count as acked.
+   * A name never seen before starts at the current end (a new consumer gets no history).
    */
   consumer(name: string, accepts: (e: PipelineEvent) => boolean): JournalConsumer;
+  /**
+   * Every consumer the journal knows: registered now, or known from persisted state (which holds back
+   * compaction until it is forgotten).
+   */
+  consumers(): JournalConsumerInfo[];
+  /** Drop a consumer and its persisted state (it no longer exists in the config); false when unknown. */
+  forget(name: string): boolean;
   status(): JournalStatus;
   /** Flush, fsync, close files. */
   close(): Promise<void>;
+}
+
+export interface JournalConsumerInfo {
+  readonly name: string;
+  /** Every entry up to this sequence number is done (acked or filtered out) for this consumer. */
+  readonly ackedThrough: number;
+  /** Registered in this process now (otherwise known only from its persisted state). */
+  readonly open: boolean;
 }
 
 export interface JournalConsumer {
@@ -78,7 +99,10 @@ export interface JournalConsumer {
   ack(seq: number): void;
   /** Hand this entry out again from `next` (after a failed attempt); it keeps its place for compaction. */
   release(seq: number): void;
-  /** Entries accepted for this consumer and not acked. */
+  /**
+   * Entries not acked: handed out, released, and not yet looked at (those count until `accepts` has
+   * seen them, so this is an upper bound when the filter skips many).
+   */
   pending(): number;
   close(): void;
 }

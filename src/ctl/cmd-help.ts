@@ -72,6 +72,18 @@ const HELP: Readonly<Record<string, readonly string[]>> = {
   ],
   quit: ['quit                     leave the shell'],
   exit: ['exit                     leave the shell'],
+  alerts: [
+    'alerts                   the event pipeline (backend, node, journal) and every plugin: where it runs,',
+    '                         delivered, retrying, failed, dead-lettered, the last error (vigild only)',
+    'alerts --json            the same as one JSON object (see docs/vigilctl.md)',
+    'Exit status: 0 nothing to report, 3 dead letters, journal full or Redis down.',
+  ],
+  deadletter: [
+    'deadletter list [<plugin>] [--json]   events plugins gave up on: id, plugin, type, process,',
+    '                                      attempts, when, last error (vigild only)',
+    'deadletter retry <plugin> <id|all>    put dead letters back into the plugin\'s queue',
+    'deadletter drop <plugin> <id|all>     delete dead letters for good',
+  ],
   help: [
     'help                     list the commands',
     'help <command>           explain one command',

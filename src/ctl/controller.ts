@@ -52,6 +52,8 @@ const COMMANDS: Readonly<Record<string, Loader>> = {
   exit: () => (require('./cmd-daemon') as typeof import('./cmd-daemon')).doQuit,
   EOF: () => (require('./cmd-daemon') as typeof import('./cmd-daemon')).doQuit,
   help: () => (require('./cmd-help') as typeof import('./cmd-help')).doHelp,
+  alerts: () => (require('./cmd-pipeline') as typeof import('./cmd-pipeline')).doAlerts,
+  deadletter: () => (require('./cmd-pipeline') as typeof import('./cmd-pipeline')).doDeadletter,
 };
 
 /** Command names offered by completion and listed by `help` (supervisorctl's vocabulary). */
@@ -96,6 +98,7 @@ export class Controller {
   private pending = '';
   private client: RpcClient | undefined;
   private completeInfo: Promise<XmlRpcValue> | undefined;
+  private completePlugins: Promise<XmlRpcValue> | undefined;
   private promptedForPassword = false;
 
   constructor(readonly options: ClientOptions, readonly io: CtlIO) {}
@@ -197,6 +200,12 @@ export class Controller {
     return this.completeInfo;
   }
 
+  /** Plugin structs (`vigil.getPluginStatus`) for completion, fetched once per command line like completionInfo. */
+  pluginCompletionInfo(): Promise<XmlRpcValue> {
+    this.completePlugins ??= this.rpc().call('vigil.getPluginStatus');
+    return this.completePlugins;
+  }
+
   /** The line reader (the shell's, or one made for this one-shot run). */
   lineInput(): LineInput {
     this.input ??= this.io.makeInput('stdout');
@@ -219,6 +228,7 @@ export class Controller {
     const { cmd, arg, line } = parseLine(raw);
     if (line === '') return false;
     this.completeInfo = undefined;
+    this.completePlugins = undefined;
     const load = cmd === undefined || cmd === '' ? undefined : Object.prototype.hasOwnProperty.call(COMMANDS, cmd) ? COMMANDS[cmd] : undefined;
     if (load === undefined) {
       this.output(`*** Unknown syntax: ${line}`);

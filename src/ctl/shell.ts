@@ -5,7 +5,7 @@
  * supervisorctl's shell.
  */
 import * as fs from 'node:fs';
-import { completions, currentWord, needsProcessInfo, type NameInfo } from './completion';
+import { completions, currentWord, needsPluginNames, needsProcessInfo, pluginNames, type NameInfo } from './completion';
 import { VOCABULARY, type Controller } from './controller';
 import { LineInput, INTERRUPT, type Completer } from './line-input';
 
@@ -29,6 +29,13 @@ export function saveHistory(file: string | undefined, lines: readonly string[]):
 function completer(ctl: Controller): Completer {
   return (line, callback) => {
     const text = currentWord(line);
+    if (needsPluginNames(line)) {
+      ctl.pluginCompletionInfo().then(
+        (v) => callback(null, [completions(line, text, VOCABULARY, [], pluginNames(v)), text]),
+        () => callback(null, [completions(line, text, VOCABULARY), text]),
+      );
+      return;
+    }
     if (!needsProcessInfo(line)) {
       callback(null, [completions(line, text, VOCABULARY), text]);
       return;

@@ -326,7 +326,7 @@ export class FileJournal implements Journal, ConsumerHost, SegmentDirectory {
     this.syncer.retire(this.fd);
     this.fd = fd;
     this.segments.push({ firstSeq: this.nextSeq, path: p, bytes: 0 });
-    this.syncer.dirChanged(this.dir);
+    this.syncer.dirChanged(this.dir, true);
     return true;
   }
 

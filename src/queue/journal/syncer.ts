@@ -19,6 +19,7 @@ export class Syncer {
   private timer: NodeJS.Timeout | null = null;
   private idleWaiters: Array<() => void> = [];
   private failing = false;
+  private stopped = false;
 
   constructor(
     readonly policy: FsyncPolicy,
@@ -29,7 +30,7 @@ export class Syncer {
 
   /** Bytes were written to `fd`. `journalData`: an append (synced inline under `always`). */
   wrote(fd: number, journalData: boolean): void {
-    if (this.policy === 'never') return;
+    if (this.policy === 'never' || this.stopped) return;
     if (journalData && this.policy === 'always') {
       this.syncNow(fd);
       return;
@@ -38,9 +39,12 @@ export class Syncer {
     this.arm();
   }
 
-  /** A file was created, renamed or deleted in the journal directory. */
-  dirChanged(dir: string): void {
-    if (this.policy === 'never') return;
+  /**
+   * A file was created, renamed or deleted in the journal directory. `newSegment`: under `always` the
+   * directory is synced at once, so the entries about to go into the new file cannot lose their file.
+   */
+  dirChanged(dir: string, newSegment = false): void {
+    if (this.policy === 'never' || this.stopped) return;
     if (this.dirFd === null) {
       try {
         this.dirFd = fs.openSync(dir, 'r');
@@ -49,7 +53,8 @@ export class Syncer {
       }
     }
     this.dirDirty = true;
-    this.arm();
+    if (newSegment && this.policy === 'always') this.syncDirNow();
+    else this.arm();
   }
 
   /** `fd` will not be written again: sync what is unsynced, then close it (after any sync in flight). */
@@ -68,6 +73,7 @@ export class Syncer {
 
   /** Shutdown: sync everything unsynced now, wait for syncs in flight, close retired fds and the directory. */
   async drain(): Promise<void> {
+    this.stopped = true;
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
     for (const fd of this.dirty) this.syncNow(fd);

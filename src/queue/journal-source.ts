@@ -68,6 +68,11 @@ export class JournalSource implements DeliverySource {
         for (const e of entries) this.source.release(e.seq);
         break;
       }
+      if (entries.length === 0) {
+        // Only a closed consumer (its journal closed under us) answers [] without an abort: stop, do not spin.
+        this.logger.debug(`deliveries to '${this.consumer}': its journal consumer was closed; no more deliveries`);
+        break;
+      }
       for (const e of entries) this.deliver(handle, e);
       sinceYield += entries.length;
       if (sinceYield >= YIELD_EVERY) {

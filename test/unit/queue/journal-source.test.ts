@@ -183,4 +183,21 @@ describe('JournalSource', () => {
     assert.equal(j.consumers()[0]!.open, false, 'the consumer is closed with the source');
     assert.equal(j.consumers()[0]!.ackedThrough, -1, 'seq 0 was never acked: it is replayed next time');
   });
+
+  test('a journal closed under a running source ends its pulling (no spinning)', T, async (t) => {
+    const logger = new MemoryLogger();
+    const j = open(makeTempDir(t), logger);
+    const src = new JournalSource(j.consumer('p', () => true), new MemoryDeadLetters(), logger);
+    const seen: number[] = [];
+    src.start(async (d) => {
+      seen.push(d.event.seq);
+      await d.ack();
+    }, 1);
+    j.append(testEvent(0));
+    await waitUntil(() => seen.length === 1);
+    await j.close();
+    await turns(10);
+    await withDeadline(src.close(), 2000, 'source close after journal close');
+    assert.equal(logged(logger, 'debug', 'its journal consumer was closed').length, 1);
+  });
 });

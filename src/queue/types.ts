@@ -92,7 +92,8 @@ export interface JournalConsumer {
   readonly name: string;
   /**
    * Up to `max` entries not yet handed out (and not acked), oldest first; resolves as soon as at least
-   * one is available (waits for appends otherwise) or `signal` aborts (then resolves []).
+   * one is available (waits for appends otherwise) or `signal` aborts (then resolves []). Also resolves []
+   * once the consumer or its journal is closed: a caller treats [] as "stop", never as "ask again".
    */
   next(max: number, signal?: AbortSignal): Promise<JournalEntry[]>;
   /** Done with this entry for good (persisted; compaction may drop it once every consumer is past it). */

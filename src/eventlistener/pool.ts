@@ -129,6 +129,8 @@ export class EventListenerPool {
         this.env.logger.error(`pool ${this.name}: reading its events from the journal failed: ${(e as Error).message}`);
         return;
       }
+      // Nothing means the consumer, the journal or this pool closed: stop reading.
+      if (entries.length === 0) return;
       for (const entry of entries) {
         if (this.closed) return;
         const e = entry.event;

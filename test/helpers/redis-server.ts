@@ -45,6 +45,12 @@ export interface RedisServer {
   restart(): Promise<void>;
   /** The server's log so far (for failure messages). */
   log(): string;
+  /**
+   * Run `fn` when the test ends, before the server is killed (last deferred first). Clients, workers and
+   * sources must be closed while Redis still answers: `t.after` hooks run in registration order, after the
+   * server's own.
+   */
+  defer(fn: () => unknown): void;
 }
 
 const live = new Set<ChildProcess>();
@@ -103,6 +109,7 @@ function exited(child: ChildProcess): Promise<void> {
 class RedisServerProcess implements RedisServer {
   private child: ChildProcess | undefined;
   readonly url: string;
+  readonly deferred: Array<() => unknown> = [];
 
   constructor(
     readonly port: number,
@@ -116,6 +123,35 @@ class RedisServerProcess implements RedisServer {
   get pid(): number | undefined {
     const c = this.child;
     return c !== undefined && c.exitCode === null && c.signalCode === null ? c.pid : undefined;
+  }
+
+  defer(fn: () => unknown): void {
+    this.deferred.push(fn);
+  }
+
+  /**
+   * Run the deferred cleanups, newest first, each within 15 s (a hung close fails the test instead of hanging
+   * it); the first failure is rethrown after all ran.
+   */
+  async runDeferred(): Promise<void> {
+    let first: unknown;
+    while (this.deferred.length > 0) {
+      const fn = this.deferred.pop();
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([
+          Promise.resolve().then(() => fn?.()),
+          new Promise((_, reject) => {
+            timer = setTimeout(() => reject(new Error(`test cleanup did not finish within 15 s: ${String(fn)}`)), 15_000);
+          }),
+        ]);
+      } catch (err) {
+        first ??= err;
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+    if (first !== undefined) throw first;
   }
 
   log(): string {
@@ -185,8 +221,12 @@ export async function startRedisServer(t: TestContext, opts: RedisServerOptions 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-redis-'));
   let server: RedisServerProcess | undefined;
   t.after(async () => {
-    if (server !== undefined) await server.kill();
-    fs.rmSync(dir, { recursive: true, force: true });
+    try {
+      if (server !== undefined) await server.runDeferred();
+    } finally {
+      if (server !== undefined) await server.kill();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
   let lastError: unknown;
   for (let attempt = 0; attempt < 5; attempt++) {
@@ -238,9 +278,9 @@ export function testConn(server: RedisServer, prefix = 'vt', extra: Partial<Redi
   return { ...parseRedisUrl(server.url, prefix), reconnectMaxMs: 200, ...extra };
 }
 
-/** A `worker`-role ioredis client, disconnected in `t.after`. */
-export function testClient(t: TestContext, conn: RedisConnectionOptions, logger: Logger = new MemoryLogger('warn')): Redis {
+/** A `worker`-role ioredis client for `server`, disconnected at the end of the test. */
+export function testClient(server: RedisServer, conn: RedisConnectionOptions = testConn(server), logger: Logger = new MemoryLogger('warn')): Redis {
   const client = createRedisClient(conn, 'worker', logger);
-  t.after(() => client.disconnect());
+  server.defer(() => client.disconnect());
   return client;
 }

@@ -15,7 +15,7 @@ const T = { timeout: 20_000 };
 describe('redis startup checks', { concurrency: true }, () => {
   it('passes a noeviction Redis 7 silently', T, async (t) => {
     const server = await startRedisServer(t, { extraConfig: ['maxmemory-policy noeviction'] });
-    const client = testClient(t, testConn(server));
+    const client = testClient(server);
     const log = new MemoryLogger('warn');
     const r = await checkRedis(client, log);
     assert.match(r.version, /^\d+\.\d+/);
@@ -25,7 +25,7 @@ describe('redis startup checks', { concurrency: true }, () => {
 
   it('warns when maxmemory-policy evicts (allkeys-lru)', T, async (t) => {
     const server = await startRedisServer(t, { extraConfig: ['maxmemory-policy allkeys-lru'] });
-    const client = testClient(t, testConn(server));
+    const client = testClient(server);
     const log = new MemoryLogger('warn');
     const r = await checkRedis(client, log, `Redis at ${testConn(server).displayUrl}`);
     assert.equal(r.maxmemoryPolicy, 'allkeys-lru');
@@ -38,7 +38,7 @@ describe('redis startup checks', { concurrency: true }, () => {
     const url = server.url.replace('redis://', 'redis://:hunter2-secret@');
     const conn = { ...testConn(server), password: 'hunter2-secret', displayUrl: url.replace('hunter2-secret', '***') };
     const log = new MemoryLogger();
-    const client = testClient(t, conn, log);
+    const client = testClient(server, conn, log);
     await checkRedis(client, log, `Redis at ${conn.displayUrl}`);
     assert.ok(log.lines.every((l) => !l.message.includes('hunter2')), JSON.stringify(log.lines));
   });
@@ -47,7 +47,7 @@ describe('redis startup checks', { concurrency: true }, () => {
 describe('redis key-value store', { concurrency: true }, () => {
   it('get/set/delete JSON values under <prefix>:state:<namespace>:<key>', T, async (t) => {
     const server = await startRedisServer(t);
-    const client = testClient(t, testConn(server));
+    const client = testClient(server);
     const store = new RedisKeyValueStore(client, 'vt', 'slack');
     assert.equal(await store.get('k'), undefined);
     await store.set('k', { a: [1, 'x', null, true] });
@@ -63,7 +63,7 @@ describe('redis key-value store', { concurrency: true }, () => {
 
   it('setIfAbsent is the dedup primitive; ttl makes keys disappear', T, async (t) => {
     const server = await startRedisServer(t);
-    const client = testClient(t, testConn(server));
+    const client = testClient(server);
     const store = new RedisKeyValueStore(client, 'vt', 'p');
     assert.equal(await store.setIfAbsent('done:e1', 1), true);
     assert.equal(await store.setIfAbsent('done:e1', 2), false);
@@ -85,7 +85,7 @@ describe('redis key-value store', { concurrency: true }, () => {
 
   it('increment: integers, floats, ttl, and a typed error on non-numbers', T, async (t) => {
     const server = await startRedisServer(t);
-    const client = testClient(t, testConn(server));
+    const client = testClient(server);
     const store = new RedisKeyValueStore(client, 'vt', 'p');
     assert.equal(await store.increment('c'), 1);
     assert.equal(await store.increment('c', 41), 42);
@@ -110,7 +110,7 @@ describe('redis dead letters', { concurrency: true }, () => {
 
   it('add, list oldest first (per consumer and all), take atomically', T, async (t) => {
     const server = await startRedisServer(t);
-    const client = testClient(t, testConn(server));
+    const client = testClient(server);
     const dl = new RedisDeadLetterStore(client, { prefix: 'vt' });
     await dl.add(letter('slack', 1));
     await dl.add(letter('email', 2));
@@ -132,7 +132,7 @@ describe('redis dead letters', { concurrency: true }, () => {
 
   it('keeps at most maxPerConsumer letters, dropping the oldest with a warning', T, async (t) => {
     const server = await startRedisServer(t);
-    const client = testClient(t, testConn(server));
+    const client = testClient(server);
     const log = new MemoryLogger('warn');
     const dl = new RedisDeadLetterStore(client, { prefix: 'vt', maxPerConsumer: 3, logger: log });
     for (let i = 1; i <= 5; i++) await dl.add(letter('p', i));

@@ -1,11 +1,37 @@
 /**
  * The plugins' key-value state in Redis: `<prefix>:state:<namespace>:<key>` holding the JSON text of the value.
  * Shared by every vigild and vigil-worker on the same Redis, so `setIfAbsent` is a cluster-wide dedup.
+ *
+ * `setIfAbsent` must say "true" exactly once per key even across a Redis restart: a client that loses its
+ * connection after Redis ran `SET NX` but before the reply came back sends the command again when it reconnects
+ * (ioredis resends unfulfilled commands), and the second run would answer "already there" to the caller whose
+ * write it was. So each call writes a random claim token next to the key (`<prefix>:claims:<namespace>:<key>`,
+ * kept for the key's ttl, at most an hour) in the same script; a run that finds the key checks whether the claim
+ * is its own. Other operations are idempotent, except `increment`, which may count twice across a reconnect.
  */
+import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { JsonValue } from '../../events/pipeline-event';
 import type { KeyValueStore } from '../types';
 import { RedisStoreError } from './errors';
+
+/** How long a claim token outlives its `setIfAbsent` at most (resends happen right after a reconnect). */
+const CLAIM_TTL_MS = 3_600_000;
+
+const SET_IF_ABSENT = `
+local ok
+if ARGV[3] ~= '' then
+  ok = redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[3])
+else
+  ok = redis.call('SET', KEYS[1], ARGV[1], 'NX')
+end
+if ok then
+  redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[4])
+  return 1
+end
+if redis.call('GET', KEYS[2]) == ARGV[2] then return 1 end
+return 0
+`;
 
 function ttlOf(opts: { ttlMs?: number } | undefined): number | undefined {
   const ttl = opts?.ttlMs;
@@ -24,10 +50,12 @@ function parse(key: string, text: string): JsonValue {
 
 export class RedisKeyValueStore implements KeyValueStore {
   private readonly base: string;
+  private readonly claims: string;
 
   /** `namespace` is usually the plugin name. */
   constructor(private readonly client: Redis, prefix: string, namespace: string) {
     this.base = `${prefix}:state:${namespace}:`;
+    this.claims = `${prefix}:claims:${namespace}:`;
   }
 
   /** The Redis key of a state key. */
@@ -49,15 +77,23 @@ export class RedisKeyValueStore implements KeyValueStore {
 
   async setIfAbsent(key: string, value: JsonValue, opts?: { ttlMs?: number }): Promise<boolean> {
     const ttl = ttlOf(opts);
-    const text = JSON.stringify(value);
-    const r = ttl === undefined
-      ? await this.client.set(this.keyOf(key), text, 'NX')
-      : await this.client.set(this.keyOf(key), text, 'PX', ttl, 'NX');
-    return r === 'OK';
+    const token = randomBytes(12).toString('base64url');
+    const claimTtl = Math.min(ttl ?? CLAIM_TTL_MS, CLAIM_TTL_MS);
+    const r = (await this.client.eval(
+      SET_IF_ABSENT,
+      2,
+      this.keyOf(key),
+      this.claims + key,
+      JSON.stringify(value),
+      token,
+      ttl === undefined ? '' : String(ttl),
+      String(claimTtl),
+    )) as unknown;
+    return r === 1;
   }
 
   async delete(key: string): Promise<void> {
-    await this.client.del(this.keyOf(key));
+    await this.client.del(this.keyOf(key), this.claims + key);
   }
 
   /**

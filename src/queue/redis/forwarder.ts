@@ -69,6 +69,8 @@ export interface RedisForwarderStatus {
   readonly forwarded: number;
   /** Jobs added since start (a job per plugin and batch slice). */
   readonly jobs: number;
+  /** The server's version, once a connection passed the checks. */
+  readonly redisVersion: string | null;
 }
 
 interface PlannedJob {
@@ -104,6 +106,7 @@ export class RedisForwarder {
   /** Settles when the checks of the current connection are done (rejects when they fail). */
   private checked: Promise<void> | undefined;
   private warned = new Set<string>();
+  private redisVersion: string | null = null;
   private wake: (() => void) | undefined;
   private readonly badRoutes = new Set<string>();
 
@@ -145,6 +148,7 @@ export class RedisForwarder {
       spooled: this.consumer.pending(),
       forwarded: this.forwarded,
       jobs: this.jobs,
+      redisVersion: this.redisVersion,
     };
   }
 
@@ -189,7 +193,8 @@ export class RedisForwarder {
 
   private async runChecks(): Promise<void> {
     const mem = new MemoryLogger('warn');
-    await checkRedis(this.client, mem, `Redis at ${this.opts.conn.displayUrl}`);
+    const r = await checkRedis(this.client, mem, `Redis at ${this.opts.conn.displayUrl}`);
+    this.redisVersion = r.version;
     for (const line of mem.lines) {
       if (!this.warned.has(line.message)) {
         this.warned.add(line.message);

@@ -20,7 +20,7 @@ import type { Delivery, Journal } from '../../../src/queue/types';
 import { startRedisServer, testClient, testConn, testEvent } from '../../helpers/redis-server';
 import type { RedisServer, RedisServerOptions } from '../../helpers/redis-server';
 import { makeTempDir } from '../../helpers/temp-dir';
-import { waitUntil } from '../../helpers/wait';
+import { waitUntil, withDeadline } from '../../helpers/wait';
 
 const T = { timeout: 60_000 };
 
@@ -101,6 +101,7 @@ describe('redis forwarder', { concurrency: true }, () => {
     assert.equal(st.lastError, null);
     assert.equal(st.forwarded, 1000);
     assert.equal(st.spooled, 0);
+    assert.match(st.redisVersion ?? '', /^\d+\.\d+\.\d+/);
     // 1500 events for two plugins: batches of up to 200 events per job.
     assert.ok(st.jobs >= 8 && st.jobs <= 60, `jobs ${st.jobs}`);
     const allJobs = await p.queues.queue('all').getJobCounts('completed');
@@ -142,6 +143,42 @@ describe('redis forwarder', { concurrency: true }, () => {
     assert.equal(back.length, 1, JSON.stringify(p.log.lines));
     assert.match(back[0]?.message ?? '', /forwarding 500 spooled events/);
     assert.ok(p.log.lines.every((l) => !l.message.includes('undefined')));
+  });
+
+  it('Redis absent at startup: spooled (one warning) until it comes; a forwarder closed while down loses nothing', T, async (t) => {
+    const server = await startRedisServer(t);
+    await server.stop();
+    const conn = testConn(server);
+    const log = new MemoryLogger('info');
+    const journal = openJournal({ dir: makeTempDir(t, 'vigil-journal-'), maxBytes: 64 * 1024 * 1024, fsync: 'never' }, new MemoryLogger('warn'));
+    server.defer(() => journal.close());
+    const first = new RedisForwarder({ journal, conn, routes: [all], logger: log, retryMinMs: 20, retryMaxMs: 100 });
+    first.start();
+    appendAll(journal, range(300));
+    await waitUntil(() => log.lines.some((l) => l.level === 'warn'), { timeout: 5000, message: 'the warning' });
+    await waitUntil(() => first.status().spooled === 300, { timeout: 5000, message: '300 spooled' });
+    assert.equal(first.status().connected, false);
+    // vigild stops while Redis is away: the batch in hand goes back to the journal, nothing is acked.
+    await withDeadline(first.close(), 5000, 'close while down');
+    assert.equal(log.lines.filter((l) => l.level === 'warn').length, 1, JSON.stringify(log.lines));
+    const second = new RedisForwarder({ journal, conn, routes: [all], logger: log, retryMinMs: 20, retryMaxMs: 100 });
+    server.defer(() => second.close());
+    second.start();
+    appendAll(journal, range(100, 300));
+    await server.restart();
+    const client = testClient(server, conn);
+    const queues = new PluginQueues(client, conn.prefix, log);
+    server.defer(() => queues.close());
+    const seen: number[] = [];
+    const src = new BullmqDeliverySource({ conn, plugin: 'all', deadLetters: new RedisDeadLetterStore(client, { prefix: conn.prefix }), logger: log, queues });
+    server.defer(() => src.close());
+    src.start(async (d) => {
+      seen.push(d.event.seq);
+      await d.ack();
+    }, 1);
+    await waitUntil(() => seen.length === 400, { timeout: 15_000, message: '400 events' });
+    assert.deepEqual(seen, range(400).map((e) => e.seq));
+    assert.equal(second.status().forwarded, 400);
   });
 
   it('10 000 events across a SIGKILL and restart of Redis: every one reaches the plugin, its effect exactly once', T, async (t) => {

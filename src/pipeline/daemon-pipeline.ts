@@ -15,7 +15,24 @@ import type { ProcessControl } from '../plugin-host/api';
 import { PluginHost, type PipelineBackend } from '../plugin-host/host';
 import { openJournal } from '../queue/journal';
 import type { Journal, JournalConsumer } from '../queue/types';
+import { runControlCommand } from '../plugin-host/local-control';
+import { serveCommands, type CommandServer } from '../queue/redis/command-queue';
+import { parseRedisUrl, redactRedisUrl } from '../queue/redis/connection';
+import { RedisForwarder } from '../queue/redis/forwarder';
 import { EmbeddedBackend } from './embedded-backend';
+import { RedisBackend } from './redis-backend';
+
+interface RedisParts {
+  readonly forwarder: RedisForwarder;
+  readonly commands: CommandServer;
+}
+
+/** XML-RPC has no nil: absent values become "". */
+function nullsAsEmpty(o: object): Record<string, JsonValue> {
+  const out: Record<string, JsonValue> = {};
+  for (const [k, v] of Object.entries(o)) out[k] = v === null || v === undefined ? '' : (v as JsonValue);
+  return out;
+}
 
 /** Stays the same across SIGHUP restarts of one vigild process; a new process is a new boot. */
 /** The journal consumer that forwards to Redis. */
@@ -42,6 +59,7 @@ export class DaemonPipeline implements PipelineAdmin {
     private readonly backend: PipelineBackend & { close(): Promise<void> },
     private readonly host: PluginHost,
     private readonly consumers: Array<(e: PipelineEvent) => boolean>,
+    private readonly redis: RedisParts | null,
   ) {}
 
   /** Open the journal, load and validate every plugin (PluginLoadError on a bad one), start the runners. */
@@ -51,29 +69,50 @@ export class DaemonPipeline implements PipelineAdmin {
       { dir: ev.journalDir, maxBytes: ev.journalMaxBytes, fsync: ev.journalFsync },
       opts.logger,
     );
-    let host: PluginHost | null = null;
-    const backend = new EmbeddedBackend(journal, ev.journalDir, opts.logger);
     const pipeline: { current: DaemonPipeline | null } = { current: null };
+    let backend: (PipelineBackend & { close(): Promise<void> }) | null = null;
+    let host: PluginHost;
+    let redis: RedisParts | null = null;
     try {
+      const conn = ev.queue.kind === 'redis' ? parseRedisUrl(ev.queue.url, ev.prefix) : null;
+      backend =
+        conn === null
+          ? new EmbeddedBackend(journal, ev.journalDir, opts.logger)
+          : new RedisBackend(conn, opts.logger, journal, `${ev.node}:vigild:${process.pid}`);
       host = new PluginHost({
         role: 'daemon',
         plugins: opts.config.plugins,
         backend,
         logger: opts.logger,
         node: ev.node,
-        runShared: true,
+        runShared: conn === null || ev.runPlugins,
         localControl: opts.localControl,
         emit: (type, payload, context) => pipeline.current?.emitOwn(type, payload, context),
       });
       await host.load();
+      if (conn !== null) {
+        const shared = host.routes().filter((r) => r.placement === 'anywhere');
+        const forwarder = new RedisForwarder({
+          journal,
+          conn,
+          routes: shared.map((r) => ({ plugin: r.plugin, accepts: r.accepts })),
+          logger: opts.logger,
+          consumerName: REDIS_FORWARDER,
+        });
+        const control = opts.localControl;
+        const commands = serveCommands(conn, ev.node, (cmd) => runControlCommand(control, cmd.op, cmd.args), opts.logger);
+        redis = { forwarder, commands };
+      }
     } catch (e) {
+      await backend?.close().catch(() => undefined);
       await journal.close();
       throw e;
     }
     const consumers = host.routes().map((r) => r.accepts);
-    const p = new DaemonPipeline(opts, journal, backend, host, consumers);
+    const p = new DaemonPipeline(opts, journal, backend, host, consumers, redis);
     pipeline.current = p;
     p.forgetRemovedPlugins();
+    redis?.forwarder.start();
     host.start();
     return p;
   }
@@ -95,6 +134,8 @@ export class DaemonPipeline implements PipelineAdmin {
   }
 
   async close(): Promise<void> {
+    await this.redis?.commands.close();
+    await this.redis?.forwarder.close();
     await this.host.close();
     await this.backend.close();
     await this.journal.close();
@@ -110,6 +151,9 @@ export class DaemonPipeline implements PipelineAdmin {
       boot: BOOT_ID,
       schema: PIPELINE_SCHEMA,
       journal: { ...j },
+      ...(this.redis === null
+        ? {}
+        : { redis: { url: this.opts.config.events.queue.kind === 'redis' ? redactRedisUrl(this.opts.config.events.queue.url) : '', ...nullsAsEmpty(this.redis.forwarder.status()) } }),
     };
   }
 

@@ -5,7 +5,7 @@
  * `setIfAbsent` must say "true" exactly once per key even across a Redis restart: a client that loses its
  * connection after Redis ran `SET NX` but before the reply came back sends the command again when it reconnects
  * (ioredis resends unfulfilled commands), and the second run would answer "already there" to the caller whose
- * write it was. So each call writes a random claim token next to the key (`<prefix>:claims:<namespace>:<key>`,
+ * write it was. So each call writes a random claim token next to the key (`<prefix>:claim:state:<namespace>:<key>`,
  * kept for the key's ttl, at most an hour) in the same script; a run that finds the key checks whether the claim
  * is its own. Other operations are idempotent, except `increment`, which may count twice across a reconnect.
  */
@@ -52,10 +52,13 @@ export class RedisKeyValueStore implements KeyValueStore {
   private readonly base: string;
   private readonly claims: string;
 
-  /** `namespace` is usually the plugin name. */
-  constructor(private readonly client: Redis, prefix: string, namespace: string) {
-    this.base = `${prefix}:state:${namespace}:`;
-    this.claims = `${prefix}:claims:${namespace}:`;
+  /**
+   * `namespace` is usually the plugin name; `kind` separates the plugin's own state from the host's done-markers
+   * (`<prefix>:dedup:<plugin>:done:<event id>`).
+   */
+  constructor(private readonly client: Redis, prefix: string, namespace: string, kind: 'state' | 'dedup' = 'state') {
+    this.base = `${prefix}:${kind}:${namespace}:`;
+    this.claims = `${prefix}:claim:${kind}:${namespace}:`;
   }
 
   /** The Redis key of a state key. */

@@ -94,6 +94,7 @@ export class RedisForwarder {
   private readonly retryMaxMs: number;
   private loop: Promise<void> | undefined;
   private closing = false;
+  private closed: Promise<void> | undefined;
   private down = true;
   /** The current outage was logged. */
   private loggedDown = false;
@@ -153,16 +154,18 @@ export class RedisForwarder {
   }
 
   /** Stop: finish (or abandon, releasing its entries) the batch in hand, close the queues and the connection. */
-  async close(): Promise<void> {
-    if (this.closing) return;
-    this.closing = true;
-    this.abort.abort();
-    this.wake?.();
-    await this.loop;
-    this.consumer.close();
-    await Promise.all([...this.queues.values()].map((q) => q.close().catch(() => undefined)));
-    this.queues.clear();
-    this.client.disconnect();
+  close(): Promise<void> {
+    this.closed ??= (async () => {
+      this.closing = true;
+      this.abort.abort();
+      this.wake?.();
+      await this.loop;
+      this.consumer.close();
+      await Promise.all([...this.queues.values()].map((q) => q.close().catch(() => undefined)));
+      this.queues.clear();
+      this.client.disconnect();
+    })();
+    return this.closed;
   }
 
   private accepts(route: PluginRoute, e: PipelineEvent): boolean {

@@ -36,16 +36,16 @@ describe('command queue', { concurrency: true }, () => {
     const srv = serve(server, conn, 'web-1', async (cmd) => ({ op: cmd.op, args: [...cmd.args], node: 'web-1' }));
     await srv.waitUntilReady();
     const c = client(server, conn);
-    assert.deepEqual(await c.send('web-1', { op: 'restartProcess', args: ['api:api_0', 3, null] }, 5000), {
+    assert.deepEqual(await c.send('web-1', { op: 'restartProcess', args: ['api:api_0', 3, null] }, 10_000), {
       op: 'restartProcess', args: ['api:api_0', 3, null], node: 'web-1',
     });
     // Another node's queue is another queue.
     serve(server, conn, 'web-2', async () => 'two');
-    assert.equal(await c.send('web-2', { op: 'x', args: [] }, 5000), 'two');
-    assert.equal(await c.send('web-1', { op: 'x', args: [] }, 5000).then((v) => (v as Record<string, JsonValue>).node), 'web-1');
+    assert.equal(await c.send('web-2', { op: 'x', args: [] }, 10_000), 'two');
+    assert.equal(await c.send('web-1', { op: 'x', args: [] }, 10_000).then((v) => (v as Record<string, JsonValue>).node), 'web-1');
     // A handler returning nothing answers null.
     serve(server, conn, 'web-3', async () => undefined as unknown as JsonValue);
-    assert.equal(await c.send('web-3', { op: 'x', args: [] }, 5000), null);
+    assert.equal(await c.send('web-3', { op: 'x', args: [] }, 10_000), null);
   });
 
   it("the node's errors come back typed, with their code and message", T, async (t) => {
@@ -56,14 +56,14 @@ describe('command queue', { concurrency: true }, () => {
       throw new Error('plain failure');
     });
     const c = client(server, conn);
-    await assert.rejects(c.send('n', { op: 'bad', args: ['nope'] }, 5000), (err: unknown) => {
+    await assert.rejects(c.send('n', { op: 'bad', args: ['nope'] }, 10_000), (err: unknown) => {
       assert.ok(err instanceof RemoteCommandError);
       assert.equal(err.code, 'BAD_NAME');
       assert.equal(err.message, 'no such process: nope');
       assert.equal(err.node, 'n');
       return true;
     });
-    await assert.rejects(c.send('n', { op: 'other', args: [] }, 5000), { code: 'COMMAND_FAILED', message: 'plain failure' });
+    await assert.rejects(c.send('n', { op: 'other', args: [] }, 10_000), { code: 'COMMAND_FAILED', message: 'plain failure' });
   });
 
   it('a command nobody takes times out as not started, and is never run afterwards', T, async (t) => {
@@ -85,7 +85,7 @@ describe('command queue', { concurrency: true }, () => {
       return 'ok';
     });
     await srv.waitUntilReady();
-    assert.equal(await c.send('ghost', { op: 'fresh', args: [] }, 5000), 'ok');
+    assert.equal(await c.send('ghost', { op: 'fresh', args: [] }, 10_000), 'ok');
     assert.deepEqual(ran, ['fresh']);
   });
 
@@ -94,14 +94,17 @@ describe('command queue', { concurrency: true }, () => {
     const conn = testConn(server);
     let finish: (() => void) | undefined;
     let took = false;
-    serve(server, conn, 'slow', () => new Promise<JsonValue>((resolve) => {
+    const srv = serve(server, conn, 'slow', () => new Promise<JsonValue>((resolve) => {
       took = true;
       finish = () => resolve('late');
     }));
+    await srv.waitUntilReady();
     const c = client(server, conn);
-    const sending = c.send('slow', { op: 'restartProcess', args: ['x'] }, 1000);
-    await waitUntil(() => took, { timeout: 5000, message: 'the node taking the command' });
-    await assert.rejects(sending, (err: unknown) => err instanceof CommandTimeoutError && err.started);
+    const outcome = c.send('slow', { op: 'restartProcess', args: ['x'] }, 3000).then(() => null, (err: unknown) => err);
+    await waitUntil(() => took, { timeout: 10_000, message: 'the node taking the command' });
+    const err = await outcome;
+    assert.ok(err instanceof CommandTimeoutError, String(err));
+    assert.equal(err.started, true);
     finish?.();
   });
 
@@ -115,7 +118,7 @@ describe('command queue', { concurrency: true }, () => {
     const c = client(server, conn);
     const results = await Promise.all(Array.from({ length: 40 }, (_, i) => c.send('n', { op: 'double', args: [i] }, 10_000)));
     assert.deepEqual(results, Array.from({ length: 40 }, (_, i) => i * 2));
-    assert.equal(await sendCommand(conn, 'n', { op: 'double', args: [21] }, 5000), 42);
+    assert.equal(await sendCommand(conn, 'n', { op: 'double', args: [21] }, 10_000), 42);
     await assert.rejects(c.send('bad:node', { op: 'x', args: [] }, 100), { code: 'QUEUE_NAME_INVALID' });
   });
 });

@@ -13,13 +13,13 @@ import { toPipelineEvent, PIPELINE_SCHEMA } from '../events/pipeline-event';
 import type { VigilEvent, VigilEventType } from '../events/types';
 import type { ProcessControl } from '../plugin-host/api';
 import { PluginHost, type PipelineBackend } from '../plugin-host/host';
-import { openJournal } from '../queue/journal';
-import type { Journal, JournalConsumer } from '../queue/types';
+import type { JournalConsumer } from '../queue/types';
 import { runControlCommand } from '../plugin-host/local-control';
 import { serveCommands, type CommandServer } from '../queue/redis/command-queue';
 import { parseRedisUrl, redactRedisUrl } from '../queue/redis/connection';
 import { RedisForwarder } from '../queue/redis/forwarder';
 import { EmbeddedBackend } from './embedded-backend';
+import { LazyJournal } from './lazy-journal';
 import { RedisBackend } from './redis-backend';
 
 interface RedisParts {
@@ -55,7 +55,7 @@ export interface DaemonPipelineOptions {
 export class DaemonPipeline implements PipelineAdmin {
   private constructor(
     private readonly opts: DaemonPipelineOptions,
-    private readonly journal: Journal,
+    private readonly journal: LazyJournal,
     private readonly backend: PipelineBackend & { close(): Promise<void> },
     private readonly host: PluginHost,
     private readonly consumers: Array<(e: PipelineEvent) => boolean>,
@@ -65,10 +65,7 @@ export class DaemonPipeline implements PipelineAdmin {
   /** Open the journal, load and validate every plugin (PluginLoadError on a bad one), start the runners. */
   static async open(opts: DaemonPipelineOptions): Promise<DaemonPipeline> {
     const ev = opts.config.events;
-    const journal = openJournal(
-      { dir: ev.journalDir, maxBytes: ev.journalMaxBytes, fsync: ev.journalFsync },
-      opts.logger,
-    );
+    const journal = new LazyJournal({ dir: ev.journalDir, maxBytes: ev.journalMaxBytes, fsync: ev.journalFsync }, opts.logger);
     const pipeline: { current: DaemonPipeline | null } = { current: null };
     let backend: (PipelineBackend & { close(): Promise<void> }) | null = null;
     let host: PluginHost;
@@ -144,13 +141,15 @@ export class DaemonPipeline implements PipelineAdmin {
   // ---- PipelineAdmin --------------------------------------------------------------------------
 
   async status(): Promise<Readonly<Record<string, JsonValue>>> {
-    const j = this.journal.status();
+    const j: Record<string, JsonValue> = this.journal.isOpen
+      ? { ...this.journal.status(), open: true }
+      : { dir: this.opts.config.events.journalDir, open: false };
     return {
       backend: this.backend.kind,
       node: this.opts.config.events.node,
       boot: BOOT_ID,
       schema: PIPELINE_SCHEMA,
-      journal: { ...j },
+      journal: j,
       ...(this.redis === null
         ? {}
         : { redis: { url: this.opts.config.events.queue.kind === 'redis' ? redactRedisUrl(this.opts.config.events.queue.url) : '', ...nullsAsEmpty(this.redis.forwarder.status()) } }),
@@ -215,6 +214,8 @@ export class DaemonPipeline implements PipelineAdmin {
 
   /** Journal state of plugins no longer configured would pin segments forever. */
   private forgetRemovedPlugins(): void {
+    // Without plugins or durable pools the journal stays closed; stale positions do no harm then.
+    if (this.consumers.length === 0 && !this.opts.config.groups.some((g) => g.pool?.durable === true)) return;
     const names = new Set(this.opts.config.plugins.map((p) => p.name));
     for (const g of this.opts.config.groups) if (g.pool?.durable === true) names.add(`listener:${g.name}`);
     if (this.opts.config.events.queue.kind === 'redis') names.add(REDIS_FORWARDER);

@@ -45,7 +45,7 @@ export class RedisBackend implements PipelineBackend {
   }
 
   dedup(plugin: string): KeyValueStore {
-    return new RedisKeyValueStore(this.client, this.conn.prefix, `done:${plugin}`);
+    return new RedisKeyValueStore(this.client, this.conn.prefix, plugin, 'dedup');
   }
 
   sharedSource(plugin: string): DeliverySource {

@@ -15,16 +15,14 @@ import type { ProcessControl } from '../plugin-host/api';
 import { PluginHost, type PipelineBackend } from '../plugin-host/host';
 import type { JournalConsumer } from '../queue/types';
 import { runControlCommand } from '../plugin-host/local-control';
-import { serveCommands, type CommandServer } from '../queue/redis/command-queue';
 import { parseRedisUrl, redactRedisUrl } from '../queue/redis/connection';
-import { RedisForwarder } from '../queue/redis/forwarder';
+import type { RedisForwarder } from '../queue/redis/forwarder';
 import { EmbeddedBackend } from './embedded-backend';
 import { LazyJournal } from './lazy-journal';
-import { RedisBackend } from './redis-backend';
+import { RedisPipelineBackend } from './redis-backend';
 
 interface RedisParts {
   readonly forwarder: RedisForwarder;
-  readonly commands: CommandServer;
 }
 
 /** XML-RPC has no nil: absent values become "". */
@@ -72,10 +70,8 @@ export class DaemonPipeline implements PipelineAdmin {
     let redis: RedisParts | null = null;
     try {
       const conn = ev.queue.kind === 'redis' ? parseRedisUrl(ev.queue.url, ev.prefix) : null;
-      backend =
-        conn === null
-          ? new EmbeddedBackend(journal, ev.journalDir, opts.logger)
-          : new RedisBackend(conn, opts.logger, journal, `${ev.node}:vigild:${process.pid}`);
+      const redisBackend = conn === null ? null : new RedisPipelineBackend(conn, opts.logger, journal, `${ev.node}:vigild:${process.pid}`);
+      backend = redisBackend ?? new EmbeddedBackend(journal, ev.journalDir, opts.logger);
       host = new PluginHost({
         role: 'daemon',
         plugins: opts.config.plugins,
@@ -89,16 +85,13 @@ export class DaemonPipeline implements PipelineAdmin {
       await host.load();
       if (conn !== null) {
         const shared = host.routes().filter((r) => r.placement === 'anywhere');
-        const forwarder = new RedisForwarder({
-          journal,
-          conn,
-          routes: shared.map((r) => ({ plugin: r.plugin, accepts: r.accepts })),
-          logger: opts.logger,
+        const parts = (redisBackend as RedisPipelineBackend).redis;
+        const forwarder = parts.forwarder(journal, shared.map((r) => ({ plugin: r.plugin, accepts: r.accepts })), {
           consumerName: REDIS_FORWARDER,
         });
         const control = opts.localControl;
-        const commands = serveCommands(conn, ev.node, (cmd) => runControlCommand(control, cmd.op, cmd.args), opts.logger);
-        redis = { forwarder, commands };
+        parts.serveCommands(ev.node, (cmd) => runControlCommand(control, cmd.op, cmd.args));
+        redis = { forwarder };
       }
     } catch (e) {
       await backend?.close().catch(() => undefined);
@@ -131,8 +124,7 @@ export class DaemonPipeline implements PipelineAdmin {
   }
 
   async close(): Promise<void> {
-    await this.redis?.commands.close();
-    await this.redis?.forwarder.close();
+    // The forwarder and command server close with the backend, after the runners.
     await this.host.close();
     await this.backend.close();
     await this.journal.close();

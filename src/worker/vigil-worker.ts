@@ -12,7 +12,7 @@ import { ConfigError, formatConfigProblem, VigilError } from '../core/errors';
 import { parseLogLevel, type LogLevelName } from '../core/logger';
 import { MainLog } from '../core/main-log';
 import { PluginHost } from '../plugin-host/host';
-import { RedisBackend } from '../pipeline/redis-backend';
+import { RedisPipelineBackend } from '../pipeline/redis-backend';
 import { checkRedis, createRedisClient, parseRedisUrl, redactRedisUrl } from '../queue/redis/connection';
 
 const USAGE = `vigil-worker -- runs Vigil's queue plugins off Redis
@@ -93,7 +93,7 @@ async function main(): Promise<number> {
   const log = new MainLog({ file: null, maxBytes: 0, backups: 0, level, echo: process.stdout });
   const conn = parseRedisUrl(queue.url, config.events.prefix);
   const workerName = `${os.hostname()}:vigil-worker:${process.pid}`;
-  const backend = new RedisBackend(conn, log, null, workerName);
+  const backend = new RedisPipelineBackend(conn, log, null, workerName);
   const host = new PluginHost({
     role: 'worker',
     plugins: config.plugins,

@@ -105,6 +105,7 @@ describe('compose.yaml', () => {
     const cmd = words(redis.command, 'redis command').join(' ');
     assert.match(cmd, /^redis-server\b/);
     assert.match(cmd, /--appendonly yes\b/);
+    assert.match(cmd, /--appendfsync always\b/);
     assert.match(cmd, /--maxmemory-policy noeviction\b/);
     assert.ok(mounts(redis.volumes).some((m) => m.target === '/data'), 'redis keeps /data on a volume');
     assert.deepEqual(words(obj(redis.healthcheck, 'hc').test, 'hc').slice(1), ['redis-cli', 'ping']);

@@ -2,21 +2,10 @@
  * What the RPC layer (and so vigilctl) may ask of the event pipeline: status, per-plugin counters,
  * dead letters. Implemented by the daemon's pipeline; plain data only.
  */
+import type { PluginStatusView } from '../core/pipeline-views';
 import type { JsonValue } from '../events/pipeline-event';
 
-export interface PluginStatusView {
-  readonly name: string;
-  readonly use: string;
-  readonly runs_on: 'anywhere' | 'node';
-  readonly running_here: boolean;
-  readonly delivered: number;
-  readonly retrying: number;
-  readonly failed: number;
-  readonly dead_lettered: number;
-  readonly duplicates: number;
-  readonly last_error: string;
-  readonly last_error_at: string;
-}
+export type { PluginCountsView, PluginStatusView } from '../core/pipeline-views';
 
 export interface DeadLetterView {
   readonly plugin: string;

@@ -3,6 +3,7 @@
  * supervisord has no such namespace: that is one plain line and exit 1, not a fault.
  */
 import { Faults as F } from '../core/faults';
+import type { PluginStatusView } from '../core/pipeline-views';
 import type { XmlRpcValue } from '../rpc/xmlrpc';
 import { printHelp } from './cmd-help';
 import { Exit, type Controller } from './controller';
@@ -14,20 +15,8 @@ export const ALERTS_ATTENTION = 3;
 
 export const NOT_VIGILD = 'vigil.* is not available: the server is not vigild';
 
-/** One plugin of getPluginStatus, tolerating missing fields. */
-export interface PluginRow {
-  readonly name: string;
-  readonly use: string;
-  readonly runs_on: string;
-  readonly running_here: boolean;
-  readonly delivered: number;
-  readonly retrying: number;
-  readonly failed: number;
-  readonly dead_lettered: number;
-  readonly duplicates: number;
-  readonly last_error: string;
-  readonly last_error_at: string;
-}
+/** One plugin of getPluginStatus (runs_on kept as text: a newer daemon may add placements). */
+export type PluginRow = Omit<PluginStatusView, 'runs_on'> & { readonly runs_on: string };
 
 /** One dead letter of listDeadLetters. */
 export interface DeadLetterRow {

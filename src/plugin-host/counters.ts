@@ -3,20 +3,14 @@
  * and any number of vigil-workers on Redis) adds to the same numbers. Increments are batched: one
  * store write per counter every quarter second, not one per event.
  */
+import type { PluginCountsView } from '../core/pipeline-views';
 import type { KeyValueStore } from '../queue/types';
 
 export const COUNTER_NAMES = ['delivered', 'retrying', 'failed', 'dead_lettered', 'duplicates'] as const;
 export type CounterName = (typeof COUNTER_NAMES)[number];
 
-export interface PluginCounts {
-  readonly delivered: number;
-  readonly retrying: number;
-  readonly failed: number;
-  readonly dead_lettered: number;
-  readonly duplicates: number;
-  readonly last_error: string;
-  readonly last_error_at: string;
-}
+/** What `read()` gives: the counters and the last error. */
+export type PluginCounts = PluginCountsView;
 
 const FLUSH_MS = 250;
 

@@ -13,6 +13,7 @@ import { createRpcEndpoint } from '../rpc/endpoint';
 import { createVigilNamespace } from '../rpc/vigil-namespace';
 import { DaemonPipeline } from '../pipeline/daemon-pipeline';
 import { validatePlugins } from '../pipeline/validate-plugins';
+import { CrashContext } from '../pipeline/crash-context';
 import { localControl } from '../plugin-host/local-control';
 import { redeliveryTarget } from '../plugin-host/route';
 import { cleanupAutoLogs } from '../process/output/auto-logs';
@@ -120,11 +121,14 @@ export class Daemon {
     this.ticks = new TickClock(this.bus);
     const control = new Control(this.engine, this.hooks());
     // Plugins are loaded (and their options checked) before anything runs: a bad one stops the start.
+    const crashes = new CrashContext(control);
+    this.bus.subscribe((event) => crashes.observe(event));
     this.pipeline = await DaemonPipeline.open({
       config,
       logger: this.log,
       localControl: localControl(control),
       seq: this.pipelineSeq,
+      context: (event) => crashes.context(event),
     });
     const pipeline = this.pipeline;
     this.bus.subscribe((event) => pipeline.publish(event));

@@ -76,7 +76,8 @@ function loadPlugin(env: LoadEnv, section: string, names: PipelineNames): Plugin
   else if (!BUILT_IN.test(use)) use = absolute(env, names.here, use);
   const events = r.optional(PLUGIN.events)?.map((e) => e.toUpperCase()) ?? null;
   for (const e of events ?? []) {
-    if (!isEventTypeName(e)) r.problem(`Unknown event type ${e} in [${section}] events`, 'events');
+    // Vigil's own event types (VIGIL_MEMLIMIT, ...) are made by plugins, not by supervisor's tree.
+    if (!isEventTypeName(e) && !/^VIGIL_[A-Z0-9_]+$/.test(e)) r.problem(`Unknown event type ${e} in [${section}] events`, 'events');
   }
   const own = env.doc.options(section).filter((o) => !(o in PLUGIN));
   const options: Record<string, string> = {};

@@ -74,6 +74,8 @@ export interface OutgoingMail {
   readonly html?: string;
   /** Extra headers (X-Vigil-*). */
   readonly headers?: Readonly<Record<string, string>>;
+  /** `<id@domain>`; nodemailer makes a random one without it. */
+  readonly messageId?: string;
 }
 
 export interface SendResult {
@@ -126,6 +128,7 @@ export class SmtpTransport {
         text: mail.text,
         ...(mail.html === undefined ? {} : { html: mail.html }),
         ...(mail.headers === undefined ? {} : { headers: { ...mail.headers } }),
+        ...(mail.messageId === undefined ? {} : { messageId: mail.messageId }),
         ...(signal === undefined ? {} : { signal }),
       });
       const rejected = [...(info.rejected ?? [])];

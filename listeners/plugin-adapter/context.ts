@@ -89,6 +89,11 @@ export class AdapterTimers implements PluginTimers {
     return { cancel: () => { clearInterval(t); this.live.delete(t); } };
   }
 
+  /** Timers not yet fired or cancelled. */
+  get pending(): number {
+    return this.live.size;
+  }
+
   cancelAll(): void {
     for (const t of this.live) clearTimeout(t);
     this.live.clear();

@@ -9,7 +9,8 @@
  *   window:<key>                 {start, id, severity, origin}   ttl group_window; setIfAbsent decides who sends the alert
  *   count:<key>:<start>:<cat>    grouped events of that window (crash | memory | other)
  *   last:<key>:<start>           facts of the last grouped event (for the summary)
- *   summary:<key>:<start>        claim: one summary per window
+ *   lastwindow:<key>             start of the last window (a recovery reports its unreported counts)
+ *   summary:<key>:<start>        claim: one summary per window (or the recovery that took its place)
  *   alerted:<key>                {since, id, type}  set by an alert or summary, deleted by the recovery
  *   lastalert:<key>              event time (ms) of the last alert event (for recovery_after)
  *
@@ -305,6 +306,7 @@ export class AlertCore {
       const now = this.now();
       const opening: WindowValue = { start: now, id: event.id, severity: c.severity, origin: windowOrigin(event) };
       if (await state.setIfAbsent(`window:${key}`, windowJson(opening), { ttlMs: W })) {
+        await state.set(`lastwindow:${key}`, now, { ttlMs: this.countTtlMs() });
         this.scheduleSummary(key, opening);
         await this.sendAlert(key, event, c, signal);
         return;
@@ -324,7 +326,7 @@ export class AlertCore {
         if (left > 0) await state.set(`window:${key}`, windowJson({ ...w, severity: c.severity }), { ttlMs: Math.ceil(left) });
         return;
       }
-      const ttlMs = W + this.graceMs + 3600_000;
+      const ttlMs = this.countTtlMs();
       await state.increment(`count:${key}:${w.start}:${c.category}`, 1, { ttlMs });
       await state.set(`last:${key}:${w.start}`, lastEventInfoJson(lastEventInfo(event)), { ttlMs });
       return;
@@ -360,8 +362,7 @@ export class AlertCore {
     const { state, log } = this.host;
     const W = this.settings.groupWindowMs;
     try {
-      const ttlMs = W + this.graceMs + 3600_000;
-      if (!(await state.setIfAbsent(`summary:${key}:${start}`, 1, { ttlMs }))) return;
+      if (!(await state.setIfAbsent(`summary:${key}:${start}`, 'timer', { ttlMs: this.countTtlMs() }))) return;
       const counts = await this.readCounts(key, start);
       const total = counts.crash + counts.memory + counts.other;
       if (total <= 0) return;
@@ -396,7 +397,7 @@ export class AlertCore {
 
   /** Subtract what a message reported (events counted meanwhile stay for the summary). */
   private async takeCounts(key: string, start: number, counts: CategoryCounts): Promise<void> {
-    const ttlMs = this.settings.groupWindowMs + this.graceMs + 3600_000;
+    const ttlMs = this.countTtlMs();
     for (const cat of ALERT_CATEGORIES) {
       if (counts[cat] > 0) await this.host.state.increment(`count:${key}:${start}:${cat}`, -counts[cat], { ttlMs });
     }
@@ -430,23 +431,44 @@ export class AlertCore {
   }
 
   /**
-   * Send the recovery notice (folding in the open window's unreported counts) and forget the alert.
-   * With `signal` (inside handle()) a failed send throws; without (from a timer) it retries by itself.
+   * Send the recovery notice and forget the alert. It reports what no message has yet: the grouped
+   * events of the last window (open, or closed with its summary not yet claimed: the recovery then
+   * takes the summary's place), so nothing about the program comes after it. With `signal` (inside
+   * handle()) a failed send throws; without (from a timer) it retries by itself.
    */
   private async recover(key: string, running: AlertEventJson, signal: AbortSignal | null): Promise<void> {
     const { state } = this.host;
     const alerted = parseAlertedInfo(await state.get(`alerted:${key}`));
     if (alerted === null) return;
-    const w = this.settings.groupWindowMs > 0 ? parseWindow(await state.get(`window:${key}`)) : null;
-    const folded = w === null ? ZERO : await this.readCounts(key, w.start);
-    const message = recoveryMessage({ running, alerted, folded, settings: this.settings });
+    const folded = await this.unreported(key, running.id);
+    const message = recoveryMessage({ running, alerted, folded: folded?.counts ?? ZERO, settings: this.settings });
     if (signal === null) {
       if (!(await this.sendFromTimer(message, `recovery of ${message.subject} on ${message.node}`, null))) return;
     } else {
       await this.transport.send(message, signal);
     }
-    if (w !== null) await this.takeCounts(key, w.start, folded);
+    if (folded !== null) await this.takeCounts(key, folded.start, folded.counts);
     await state.delete(`alerted:${key}`);
+  }
+
+  /** The last window's counts no message reported yet (claiming its summary when the window is closed). */
+  private async unreported(key: string, claimant: string): Promise<{ start: number; counts: CategoryCounts } | null> {
+    const { state } = this.host;
+    if (this.settings.groupWindowMs <= 0) return null;
+    const start = await state.get(`lastwindow:${key}`);
+    if (typeof start !== 'number') return null;
+    const open = parseWindow(await state.get(`window:${key}`));
+    if (open === null || open.start !== start) {
+      const claim = `summary:${key}:${start}`;
+      // A retry of this recovery finds its own claim.
+      if (!(await state.setIfAbsent(claim, claimant, { ttlMs: this.countTtlMs() })) && (await state.get(claim)) !== claimant) return null;
+    }
+    return { start, counts: await this.readCounts(key, start) };
+  }
+
+  /** TTL of a window's counts, its last event, its summary claim. */
+  private countTtlMs(): number {
+    return this.settings.groupWindowMs + this.graceMs + 3600_000;
   }
 
   // ---- sending outside handle() ----

@@ -303,6 +303,26 @@ test('recovery: RUNNING after an alert sends one notice; unreported repeats are 
   assert.deepEqual(r.transport.kinds(), ['alert', 'recovery', 'summary', 'recovery']);
 });
 
+test('a recovery after the window closed but before its summary takes the summary\'s place', async () => {
+  const r = rig();
+  await r.deliver(crash());
+  await r.time.advance(1000);
+  await r.deliver(crash());
+  await r.deliver(crash());
+  await r.time.advance(59_500); // the window is closed, its summary due 1 s later
+  await r.deliver(running());
+  await r.time.advance(5000);
+  assert.deepEqual(r.transport.kinds(), ['alert', 'recovery'], 'nothing after the recovery');
+  assert.equal((r.transport.sent[1] as AlertMessage).count, 2);
+  // Once the summary was sent, a later recovery reports nothing twice.
+  await r.deliver(crash());
+  await r.deliver(crash());
+  await r.time.advance(62_000);
+  await r.deliver(running());
+  assert.deepEqual(r.transport.kinds(), ['alert', 'recovery', 'alert', 'summary', 'recovery']);
+  assert.equal((r.transport.sent[4] as AlertMessage).count, 0);
+});
+
 test('recovery = false sends no notices', async () => {
   const r = rig({ recoveries: false });
   await r.deliver(crash());

@@ -302,18 +302,30 @@ export function alertMessage(
       text = `${who} could not be started on ${s.node} and was given up (FATAL)${exit}: it stays down until started by hand.`;
       break;
     case 'VIGIL_MEMLIMIT': {
+      // From the memlimit plugin: payload rss, limit (bytes; 0 when only max_uptime is set), action
+      // (restart | alert | restart_failed), reason (rss | uptime); context.uptime, context.error.
       const rss = num(p.rss);
       const limit = num(p.limit);
-      const usage = rss !== null && limit !== null ? ` (RSS ${formatBytes(rss)}, limit ${formatBytes(limit)})` : '';
+      const byUptime = p.reason === 'uptime';
+      const parts: string[] = [];
+      if (rss !== null) parts.push(`RSS ${formatBytes(rss)}`);
+      if (limit !== null && limit > 0) parts.push(`limit ${formatBytes(limit)}`);
+      if (byUptime && info.uptime !== null) parts.push(`up ${formatDuration(info.uptime)}`);
+      const usage = parts.length > 0 ? ` (${parts.join(', ')})` : '';
       if (rss !== null) extra.push({ label: 'RSS', value: formatBytes(rss) });
-      if (limit !== null) extra.push({ label: 'Limit', value: formatBytes(limit) });
+      if (limit !== null && limit > 0) extra.push({ label: 'Limit', value: formatBytes(limit) });
       if (typeof p.action === 'string') extra.push({ label: 'Action', value: p.action });
+      const over = byUptime ? 'over its max_uptime' : 'over its memory limit';
+      const error = str(event.context?.error);
       if (p.action === 'restart') {
-        title = `${who} restarted for memory on ${s.node}`;
-        text = `${who} went over its memory limit on ${s.node}${usage} and was restarted.`;
+        title = `${who} restarted for ${byUptime ? 'max_uptime' : 'memory'} on ${s.node}`;
+        text = `${who} went ${over} on ${s.node}${usage} and was restarted.`;
+      } else if (p.action === 'restart_failed') {
+        title = `${who} could not be restarted on ${s.node}`;
+        text = `${who} went ${over} on ${s.node}${usage}, but restarting it failed${error !== null ? `: ${error}` : ''}.`;
       } else {
-        title = `${who} is over its memory limit on ${s.node}`;
-        text = `${who} is over its memory limit on ${s.node}${usage}.`;
+        title = `${who} is ${over} on ${s.node}`;
+        text = `${who} is ${over} on ${s.node}${usage}.`;
       }
       break;
     }

@@ -72,8 +72,8 @@ export type Classification =
 
 /**
  * What an event is to an alert plugin. The defaults: EXITED with `expected = 0` (error), BACKOFF
- * (error), FATAL (critical), VIGIL_MEMLIMIT (`restart`: error, `alert`: warning). RUNNING is a
- * recovery candidate. An expected EXITED is never an alert. Any other type a section routes to the
+ * (error), FATAL (critical), VIGIL_MEMLIMIT (`restart`: error, `alert`: warning, `restart_failed`:
+ * critical). RUNNING is a recovery candidate. An expected EXITED is never an alert. Any other type a section routes to the
  * plugin with `events =` is an alert of severity warning (category `other`).
  */
 export function classify(event: AlertEventJson): Classification {
@@ -88,8 +88,10 @@ export function classify(event: AlertEventJson): Classification {
       return { kind: 'alert', severity: 'error', category: 'crash' };
     case 'PROCESS_STATE_FATAL':
       return { kind: 'alert', severity: 'critical', category: 'crash' };
-    case 'VIGIL_MEMLIMIT':
-      return { kind: 'alert', severity: event.payload.action === 'restart' ? 'error' : 'warning', category: 'memory' };
+    case 'VIGIL_MEMLIMIT': {
+      const a = event.payload.action;
+      return { kind: 'alert', severity: a === 'restart_failed' ? 'critical' : a === 'restart' ? 'error' : 'warning', category: 'memory' };
+    }
     default:
       return { kind: 'alert', severity: 'warning', category: 'other' };
   }
@@ -336,7 +338,9 @@ export class AlertCore {
 
   private async sendAlert(key: string, event: AlertEventJson, c: { severity: AlertSeverity; category: AlertCategory }, signal: AbortSignal): Promise<void> {
     await this.transport.send(alertMessage(event, c, this.settings), signal);
-    await this.markAlerted(key, { since: event.time, id: event.id, type: event.type });
+    // A memory-limit restart is Vigil's own doing: the RUNNING that follows is no news (a restart that
+    // does not come up gives BACKOFF/FATAL alerts of its own).
+    if (c.category !== 'memory') await this.markAlerted(key, { since: event.time, id: event.id, type: event.type });
   }
 
   private async markAlerted(key: string, info: { since: string; id: string; type: string }): Promise<void> {
@@ -378,7 +382,7 @@ export class AlertCore {
       });
       const sent = await this.sendFromTimer(message, `summary of ${message.subject} on ${message.node}`, deadline);
       await this.takeCounts(key, start, counts);
-      if (sent) {
+      if (sent && counts.crash + counts.other > 0) {
         await this.markAlerted(key, { since: message.time, id: message.event.id, type: message.eventType });
       }
     } catch (e) {

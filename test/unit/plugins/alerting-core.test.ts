@@ -272,6 +272,25 @@ test('memory-limit events: alert text, and counted apart in the summary', async 
   assert.equal((r.transport.sent[1] as AlertMessage).title, 'web crashed 1 more time and hit its memory limit 1 more time in 60 s');
 });
 
+test('memory-limit: max_uptime and restart_failed texts; a failed restart is sent at once; no recovery armed', async () => {
+  const r = rig();
+  const mem = (action: string, extra: Record<string, string | number> = {}, context: Record<string, unknown> = {}): AlertEventJson =>
+    event('VIGIL_MEMLIMIT', { processname: 'w', groupname: 'g', pid: 9, rss: 300 * 1024 * 1024, limit: 0, action, reason: 'uptime', ...extra }, { uptime: 7200, ...context });
+  await r.deliver(mem('restart'));
+  await r.deliver(mem('restart_failed', {}, { error: 'ENOENT' }));
+  await r.deliver(running('w', { payload: { processname: 'w', groupname: 'g', from_state: 'STARTING', pid: 10 } }));
+  assert.deepEqual(r.transport.sent.map((m) => `${m.severity}: ${m.title} | ${m.text}`), [
+    'error: g:w restarted for max_uptime on n1 | g:w went over its max_uptime on n1 (RSS 300.0 MB, up 2 h) and was restarted.',
+    'critical: g:w could not be restarted on n1 | g:w went over its max_uptime on n1 (RSS 300.0 MB, up 2 h), but restarting it failed: ENOENT.',
+  ]);
+  assert.ok(!(r.transport.sent[0] as AlertMessage).fields.some((f) => f.label === 'Limit'), 'no limit when only max_uptime is set');
+  await r.deliver(mem('alert', { reason: 'rss', limit: 256 * 1024 * 1024 }));
+  await r.time.advance(61_000);
+  assert.equal(r.transport.sent.at(-1)?.title, 'g:w hit its memory limit 1 more time in 60 s');
+  await r.deliver(running('w', { payload: { processname: 'w', groupname: 'g', from_state: 'STARTING', pid: 11 } }));
+  assert.equal(r.transport.sent.length, 3, 'no recovery after memory-limit alerts only');
+});
+
 test('recovery: RUNNING after an alert sends one notice; unreported repeats are folded into it', async () => {
   const r = rig({ uiUrl: 'https://ui.example/p/{node}/{program}' });
   await r.deliver(running());

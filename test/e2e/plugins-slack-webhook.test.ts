@@ -13,6 +13,7 @@ import { RpcClient } from '../../src/ctl/rpc-client';
 import { parseServerUrl } from '../../src/ctl/server-url';
 import type { XmlRpcValue } from '../../src/rpc/xmlrpc';
 import { verifySignature } from '../../plugins/webhook/signature';
+import { fixtureProgram } from '../helpers/fixtures';
 import { HttpSink, type SinkRequest } from '../helpers/http-sink';
 import { VigildSandbox, until } from './vigild-harness';
 
@@ -331,6 +332,43 @@ backoff=100ms
   assert.equal(refused.requests.length, 1);
   assert.equal(signed.requests.length, 1, 'RUNNING of a program never alerted is not posted');
   assert.doesNotMatch(sb.log(), new RegExp(SECRET));
+});
+
+test('a memory-limit restart (VIGIL_MEMLIMIT from the memlimit plugin) is one Slack alert, with no recovery notice after it', { timeout: 60_000 }, async (t) => {
+  const slack = await HttpSink.start(t);
+  const sb = sandbox(t, 'alerts-memlimit');
+  const once = path.join(sb.dir, 'grown');
+  const run = await started(t, sb, `
+[events]
+node = mem-1
+
+[program:grow]
+command=${process.execPath} ${fixtureProgram('grow-memory.js')} --step 10 --every 100 --cap 120 --once ${once}
+startsecs=0
+
+[plugin:mem]
+use=memlimit
+programs=grow
+limit=60MB
+interval=200ms
+
+[plugin:slack]
+use=slack
+webhook_url=${slack.url('/hook')}
+mention=<!here>
+`);
+  const [req] = await slack.waitFor(1, 30_000);
+  const body = JSON.parse(req?.body ?? '{}') as SlackBody;
+  assert.equal(body.text, 'grow restarted for memory on mem-1', 'no mention: mention_on is FATAL only');
+  const fields = body.blocks.find((b) => b.fields !== undefined)?.fields?.map((f) => f.text) ?? [];
+  assert.ok(fields.includes('*Event*\nVIGIL_MEMLIMIT'), fields.join(' | '));
+  assert.ok(fields.includes('*Limit*\n60.0 MB'));
+  assert.ok(fields.includes('*Action*\nrestart'));
+  assert.ok(fields.some((f) => /^\*RSS\*\n\d+\.\d MB$/.test(f)));
+  // The restarted process (small this time) enters RUNNING; once the plugin has handled that event too
+  // (RUNNING, VIGIL_MEMLIMIT, RUNNING), still only the one message.
+  await eventually('the RUNNING after the restart handled', async () => (await run.plugin('slack')).delivered === 3 && true, 20_000);
+  assert.equal(slack.requests.length, 1);
 });
 
 test('bad alert plugin options stop vigild at start, naming section and option, without the secret', { timeout: 30_000 }, async (t) => {

@@ -4,7 +4,7 @@
  * pid, log tail), an optional link to the web UI, and the JSON a webhook posts. Built by the alert core
  * (`alerting.ts`); transports only read it. Pure functions, no I/O.
  */
-import type { JsonValue, PipelineEvent } from 'vigil';
+import type { JsonValue } from 'vigil';
 
 /** `critical` (FATAL), `error` (crashes, failed starts, memory-limit restarts), `warning`, `info`. */
 export type AlertSeverity = 'critical' | 'error' | 'warning' | 'info';
@@ -544,9 +544,4 @@ export function recoveryMessage(args: {
       context: {},
     },
   };
-}
-
-/** `PipelineEvent` is an `AlertEventJson`; this documents it where a plugin hands one to the builders. */
-export function asAlertEvent(event: PipelineEvent): AlertEventJson {
-  return event;
 }

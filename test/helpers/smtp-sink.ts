@@ -30,6 +30,8 @@ export interface SinkMessage {
   readonly text: string;
   /** The text/html part, decoded ('' without one). */
   readonly html: string;
+  /** When the server accepted it (Date.now()). */
+  readonly at: number;
 }
 
 export interface SmtpSinkOptions {
@@ -41,6 +43,8 @@ export interface SmtpSinkOptions {
   readonly rejectRecipients?: readonly string[];
   /** Answer the DATA of this many messages with a transient 451 first. */
   readonly failData?: number;
+  /** Listen on this port (default: a free one). */
+  readonly port?: number;
 }
 
 export interface SmtpSink {
@@ -120,6 +124,7 @@ export async function startSmtpSink(t: TestContext, opts: SmtpSinkOptions = {}):
           user: typeof session.user === 'string' ? session.user : undefined,
           raw,
           ...parseMessage(raw),
+          at: Date.now(),
         });
         cb();
       });
@@ -153,7 +158,7 @@ export async function startSmtpSink(t: TestContext, opts: SmtpSinkOptions = {}):
   server.on('error', () => undefined);
   await new Promise<void>((resolve, reject2) => {
     server.server.once('error', reject2);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
   });
   const addr = server.server.address();
   if (addr === null || typeof addr === 'string') throw new Error('SMTP sink has no TCP address');

@@ -56,6 +56,8 @@ interface Hosted {
   readonly accepts: (e: PipelineEvent) => boolean;
   readonly counters: PluginCounters;
   readonly timers: Set<NodeJS.Timeout>;
+  /** Values to hide in every log line about this plugin (declared secrets and secret-looking options). */
+  readonly secrets: readonly string[];
   runner: PluginRunner | null;
 }
 
@@ -103,7 +105,7 @@ export class PluginHost {
         counters: h.counters,
         dedup: this.opts.backend.dedup(h.config.name),
         state: this.opts.backend.store(h.config.name),
-        secrets: () => secretValues(h.config.options, []),
+        secrets: () => h.secrets,
         signal: this.abort.signal,
       });
       const source =
@@ -212,6 +214,7 @@ export class PluginHost {
       accepts: withRedelivery(config.name, pluginFilter(config, loaded.plugin.events)),
       counters: new PluginCounters(state),
       timers,
+      secrets,
       runner: null,
     };
   }

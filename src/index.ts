@@ -22,3 +22,7 @@ export {
 } from './plugin-host/api';
 export { PIPELINE_SCHEMA, eventProcess } from './events/pipeline-event';
 export type { VigilEvent, VigilEventType } from './events/types';
+
+/** The option reader and secret rules of the plugin host (for hosts of plugins outside vigild, e.g. the listener adapter). */
+export { readOptions, type OptionReader } from './plugin-host/options';
+export { redact, secretValues } from './plugin-host/plugin-logger';

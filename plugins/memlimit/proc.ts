@@ -1,10 +1,14 @@
 /**
  * The /proc side of memlimit: one cheap pass per interval.
  *
- *  - RSS of a process: the second field of `/proc/<pid>/statm` (resident pages) times the page size, the same
- *    number as `VmRSS` in `/proc/<pid>/status`, without the text parsing.
- *  - With `cumulative`, a process's descendants come from one scan of `/proc/<pid>/stat` (the ppid field) for the
- *    whole machine, done once per pass and shared by every watched process.
+ *  - RSS of a process: field 24 of `/proc/<pid>/stat` (resident pages, the kernel's get_mm_rss(), the same number
+ *    as `VmRSS` in `/proc/<pid>/status` and the second field of `statm`) times the page size. The same read gives
+ *    the parent pid and the thread count.
+ *  - With `cumulative`, a process's descendants come from the kernel's child lists,
+ *    `/proc/<pid>/task/<tid>/children` (one per thread: a child belongs to the thread that forked it; a
+ *    single-threaded process has one list to read), so a pass costs what the watched trees hold, not what the
+ *    machine runs. Kernels without them (no CONFIG_PROC_CHILDREN) get one scan of every `/proc/<pid>/stat` per pass
+ *    instead, shared by every watched process.
  *
  * Files are read into one reused buffer with open/read/close (no per-file string), and every read tolerates the
  * process being gone by then (it is simply not counted).
@@ -12,7 +16,7 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 
-const BUF = Buffer.allocUnsafe(4096);
+const BUF = Buffer.allocUnsafe(16 * 1024);
 
 let pageBytes = 0;
 
@@ -26,7 +30,7 @@ export function pageSize(): number {
   return pageBytes;
 }
 
-/** Bytes read from a small /proc file into BUF, or -1 when it is not there (the process exited). */
+/** Bytes read from a small /proc file into BUF (one read), or -1 when it is not there (the process exited). */
 function readSmall(file: string): number {
   let fd: number;
   try {
@@ -55,28 +59,104 @@ function uintAt(i: number, end: number): [number, number] {
   return [n, i];
 }
 
-/** Resident set size of one process in bytes, or undefined when it is gone. */
-export function rssOf(pid: number): number | undefined {
-  const n = readSmall(`/proc/${pid}/statm`);
-  if (n <= 0) return undefined;
-  // "size resident shared text lib data dt"
-  let i = 0;
-  while (i < n && BUF[i] !== 32) i++;
-  const [pages] = uintAt(i + 1, n);
-  return pages * pageSize();
+/** What /proc/<pid>/stat says of a process. */
+export interface ProcStat {
+  readonly ppid: number;
+  readonly threads: number;
+  /** Bytes. */
+  readonly rss: number;
 }
 
-/** ppid of a process from /proc/<pid>/stat, or undefined when it is gone. */
-function ppidOf(pid: number): number | undefined {
+/** ppid, thread count and RSS of one process, or undefined when it is gone. */
+export function statOf(pid: number): ProcStat | undefined {
   const n = readSmall(`/proc/${pid}/stat`);
   if (n <= 0) return undefined;
-  // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so look for the last ')'.
+  // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so count fields after the last ')'.
   let i = n - 1;
   while (i > 0 && BUF[i] !== 41) i--;
   if (i <= 0) return undefined;
-  // ") S 1234 ..."
-  const [ppid] = uintAt(i + 4, n);
-  return ppid;
+  // Fields from 3 (state) on, separated by single spaces: ppid is 4, num_threads 20, rss 24.
+  let field = 3;
+  i += 2;
+  let ppid = 0;
+  let threads = 1;
+  while (i < n && field < 24) {
+    if (BUF[i] === 32) {
+      field++;
+      i++;
+      if (field === 4) [ppid, i] = uintAt(i, n);
+      else if (field === 20) [threads, i] = uintAt(i, n);
+      else if (field === 24) {
+        const [pages] = uintAt(i, n);
+        return { ppid, threads, rss: pages * pageSize() };
+      }
+    } else i++;
+  }
+  return undefined;
+}
+
+/** Resident set size of one process in bytes, or undefined when it is gone. */
+export function rssOf(pid: number): number | undefined {
+  return statOf(pid)?.rss;
+}
+
+/** Whether this kernel has `/proc/<pid>/task/<tid>/children` (asked once). */
+let childLists: boolean | undefined;
+
+export function hasChildLists(): boolean {
+  if (childLists === undefined) childLists = fs.existsSync(`/proc/${process.pid}/task/${process.pid}/children`);
+  return childLists;
+}
+
+/** Appends the pids of one child list (`"12 34 "`) to `out`; it may span several reads. */
+function readChildList(file: string, out: number[]): void {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return;
+  }
+  try {
+    let pos = 0;
+    let carry = 0; // digits of a pid cut by the end of the previous read
+    for (;;) {
+      const n = fs.readSync(fd, BUF, 0, BUF.length, pos);
+      if (n <= 0) break;
+      pos += n;
+      let i = 0;
+      while (i < n) {
+        const c = BUF[i] as number;
+        if (c >= 48 && c <= 57) carry = carry * 10 + (c - 48);
+        else if (carry > 0) {
+          out.push(carry);
+          carry = 0;
+        }
+        i++;
+      }
+    }
+    if (carry > 0) out.push(carry);
+  } catch {
+    // gone meanwhile: what was read stands
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Children of one process (forked by any of its threads), from the kernel's child lists; [] when it is gone. */
+export function childrenOf(pid: number, threads = 0): number[] {
+  const out: number[] = [];
+  if (threads === 1) {
+    readChildList(`/proc/${pid}/task/${pid}/children`, out);
+    return out;
+  }
+  let tasks: string[];
+  try {
+    tasks = fs.readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tasks) readChildList(`/proc/${pid}/task/${tid}/children`, out);
+  return out;
 }
 
 /** Children of every process on the machine, from one scan of /proc. */
@@ -92,10 +172,10 @@ export function childrenByParent(): Map<number, number[]> {
     const c = e.charCodeAt(0);
     if (c < 48 || c > 57) continue;
     const pid = Number(e);
-    const ppid = ppidOf(pid);
-    if (ppid === undefined) continue;
-    const list = children.get(ppid);
-    if (list === undefined) children.set(ppid, [pid]);
+    const st = statOf(pid);
+    if (st === undefined) continue;
+    const list = children.get(st.ppid);
+    if (list === undefined) children.set(st.ppid, [pid]);
     else list.push(pid);
   }
   return children;
@@ -111,32 +191,41 @@ export interface RssSample {
 
 /**
  * One pass: the RSS of each pid (with its descendants' when `cumulative`). Pids that are gone are left out.
- * Shared pages are counted once per process that maps them, as `ps` and memmon do.
+ * Shared pages are counted once per process that maps them, as `ps` and memmon do. `scan` forces the whole-/proc
+ * scan for descendants even where the kernel has child lists (for tests and the benchmark).
  */
-export function sampleRss(pids: readonly number[], cumulative: boolean): Map<number, RssSample> {
+export function sampleRss(pids: readonly number[], cumulative: boolean, opts: { scan?: boolean } = {}): Map<number, RssSample> {
   const out = new Map<number, RssSample>();
   if (pids.length === 0) return out;
-  const tree = cumulative ? childrenByParent() : null;
+  let children: (pid: number, st: ProcStat) => readonly number[] = () => [];
+  if (cumulative) {
+    if (opts.scan === true || !hasChildLists()) {
+      const tree = childrenByParent();
+      children = (pid) => tree.get(pid) ?? [];
+    } else {
+      children = (pid, st) => childrenOf(pid, st.threads);
+    }
+  }
   for (const pid of pids) {
-    const own = rssOf(pid);
-    if (own === undefined) continue;
-    if (tree === null) {
-      out.set(pid, { rss: own, processes: 1 });
+    const st = statOf(pid);
+    if (st === undefined) continue;
+    if (!cumulative) {
+      out.set(pid, { rss: st.rss, processes: 1 });
       continue;
     }
-    let rss = own;
+    let rss = st.rss;
     let processes = 1;
     const seen = new Set<number>([pid]);
-    const queue = [...(tree.get(pid) ?? [])];
+    const queue = [...children(pid, st)];
     while (queue.length > 0) {
       const p = queue.pop() as number;
       if (seen.has(p)) continue;
       seen.add(p);
-      const r = rssOf(p);
-      if (r === undefined) continue;
-      rss += r;
+      const s = statOf(p);
+      if (s === undefined) continue;
+      rss += s.rss;
       processes++;
-      for (const c of tree.get(p) ?? []) queue.push(c);
+      for (const c of children(p, s)) queue.push(c);
     }
     out.set(pid, { rss, processes });
   }

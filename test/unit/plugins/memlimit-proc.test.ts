@@ -1,6 +1,7 @@
 /**
- * memlimit's /proc pass against the real /proc: statm RSS equals VmRSS, descendants are counted with cumulative,
- * a vanished pid is left out.
+ * memlimit's /proc pass against the real /proc: the RSS from /proc/<pid>/stat equals VmRSS, descendants are counted
+ * with cumulative (from the kernel's child lists, and from the whole-/proc scan fallback), a child list longer than
+ * one read is read whole, a vanished pid is left out.
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -8,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
-import { childrenByParent, pageSize, rssOf, sampleRss } from '../../../plugins/memlimit/proc';
+import { childrenByParent, childrenOf, hasChildLists, pageSize, rssOf, sampleRss, statOf } from '../../../plugins/memlimit/proc';
 import { fixtureProgram } from '../../helpers/fixtures';
 
 const T = { timeout: 20_000 };
@@ -44,14 +45,18 @@ describe('memlimit /proc pass', () => {
     assert.equal(pageSize(), Number(spawnSync('getconf', ['PAGESIZE'], { encoding: 'utf8' }).stdout.trim()));
   });
 
-  it('statm RSS matches VmRSS', T, async (t) => {
+  it('the RSS, parent and threads from /proc/<pid>/stat match /proc/<pid>/status', T, async (t) => {
     const { child } = await grower(t, ['--step', '40', '--cap', '40'], 1);
     const pid = child.pid as number;
     const a = rssOf(pid) as number;
     const b = vmRss(pid);
     assert.ok(Math.abs(a - b) < 2 * MB, `statm ${a} vs VmRSS ${b}`);
     assert.ok(a > 40 * MB);
-    assert.equal(rssOf(process.pid) !== undefined, true);
+    const st = statOf(process.pid);
+    const status = fs.readFileSync('/proc/self/status', 'utf8');
+    assert.equal(st?.ppid, Number(/^PPid:\s+(\d+)/m.exec(status)?.[1]));
+    assert.equal(st?.threads, Number(/^Threads:\s+(\d+)/m.exec(status)?.[1]));
+    assert.ok(st !== undefined && st.threads > 1, 'node has more than one thread');
   });
 
   it('cumulative adds every descendant; without it only the process itself', T, async (t) => {
@@ -63,13 +68,31 @@ describe('memlimit /proc pass', () => {
     assert.ok(mid !== undefined, 'the child is found under the program');
     const leaf = tree.get(mid)?.[0] as number;
     assert.deepEqual(new Set([top, mid, leaf]), new Set(pids));
+    if (hasChildLists()) assert.deepEqual(childrenOf(top), [mid], 'child lists of every thread of a multi-threaded node');
     const own = sampleRss([top], false).get(top);
-    const all = sampleRss([top], true).get(top);
-    assert.equal(own?.processes, 1);
-    assert.equal(all?.processes, 3);
     const sum = vmRss(top) + vmRss(mid) + vmRss(leaf);
-    assert.ok(Math.abs((all?.rss ?? 0) - sum) < 4 * MB, `cumulative ${all?.rss} vs sum ${sum}`);
-    assert.ok((all?.rss ?? 0) > (own?.rss ?? 0) + 80 * MB);
+    assert.equal(own?.processes, 1);
+    for (const scan of [false, true]) {
+      const all = sampleRss([top], true, { scan }).get(top);
+      assert.equal(all?.processes, 3, `scan=${scan}`);
+      assert.ok(Math.abs((all?.rss ?? 0) - sum) < 4 * MB, `scan=${scan}: cumulative ${all?.rss} vs sum ${sum}`);
+      assert.ok((all?.rss ?? 0) > (own?.rss ?? 0) + 80 * MB);
+    }
+  });
+
+  it('a child list longer than one read (700 children) is read whole', { ...T, skip: !hasChildLists() }, async (t) => {
+    const sh = spawn('/bin/sh', ['-c', 'i=0; while [ $i -lt 700 ]; do sleep 600 & i=$((i+1)); done; echo ready; wait'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const shPid = sh.pid as number;
+    t.after(() => {
+      for (const p of childrenByParent().get(shPid) ?? []) { try { process.kill(p, 'SIGKILL'); } catch { /* gone */ } }
+      sh.kill('SIGKILL');
+    });
+    await new Promise<void>((resolve) => sh.stdout?.once('data', () => resolve()));
+    const lists = childrenOf(shPid);
+    assert.equal(lists.length, 700);
+    assert.equal(new Set(lists).size, 700);
+    assert.deepEqual([...lists].sort(), [...(childrenByParent().get(shPid) ?? [])].sort());
+    assert.equal(sampleRss([shPid], true).get(shPid)?.processes, 701);
   });
 
   it('a pid that is gone is left out', T, async () => {

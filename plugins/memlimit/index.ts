@@ -84,6 +84,7 @@ export default function create(options: PluginOptions, ctx: PluginContext): Plug
   let passing = false;
   let slowWarned = false;
   let failing = false;
+  let emitFailed = false;
 
   function describe(b: Breach, what: string): string {
     const who = `${b.namespec} (pid ${b.pid}${b.processes > 1 ? ` and ${b.processes - 1} descendant${b.processes > 2 ? 's' : ''}` : ''})`;
@@ -92,7 +93,17 @@ export default function create(options: PluginOptions, ctx: PluginContext): Plug
     return `${who} RSS ${humanBytes(b.rss)} over the limit of ${humanBytes(o.limit)}${count}: ${what}`;
   }
 
+  /** The event of an action. A host that cannot publish (not vigild) does not stop the action itself. */
   function emit(b: Breach, action: string, message: string, extra: Record<string, JsonValue> = {}): void {
+    try {
+      publish(b, action, message, extra);
+    } catch (e) {
+      if (!emitFailed) ctx.log.warn(`cannot emit ${MEMLIMIT_EVENT} events here (${(e as Error).message}); acting without them`);
+      emitFailed = true;
+    }
+  }
+
+  function publish(b: Breach, action: string, message: string, extra: Record<string, JsonValue>): void {
     ctx.emit(
       MEMLIMIT_EVENT,
       { processname: b.name, groupname: b.group, pid: b.pid, rss: b.rss, limit: o.limit, action, reason: b.reason },

@@ -178,6 +178,8 @@ class FakeHost {
   interval: (() => void) | null = null;
   intervalMs = 0;
   restartBlocks: Promise<void> = Promise.resolve();
+  /** A host that cannot publish events (the listener adapter under supervisord). */
+  emitThrows = false;
   pid: number;
   constructor(pid: number) {
     this.pid = pid;
@@ -211,7 +213,10 @@ class FakeHost {
       },
       signal: new AbortController().signal,
       control: () => control,
-      emit: (type, payload, context) => { this.emitted.push({ type, payload, context }); },
+      emit: (type, payload, context) => {
+        if (this.emitThrows) throw new Error('emit() is not supported here');
+        this.emitted.push({ type, payload, context });
+      },
     };
   }
 
@@ -304,5 +309,16 @@ describe('memlimit plugin (fake host, real /proc)', () => {
     assert.equal(host.emitted[1]?.context?.error, 'NOT_RUNNING');
     await host.tick();
     assert.equal(host.restarts.length, 2);
+  });
+
+  it('a host that cannot emit still gets the restart, with one warning', T, async (t) => {
+    const child = await holder(t, 64);
+    const host = new FakeHost(child.pid as number);
+    host.emitThrows = true;
+    const plugin = await create(readOptions({ limit: '60MB' }), host.ctx());
+    await plugin.handle(stateEvent('grow', 'grow'), { attempt: 1, signal: new AbortController().signal });
+    await host.tick();
+    assert.deepEqual(host.restarts, ['grow:grow']);
+    assert.deepEqual(host.logs.filter((l) => l.includes('cannot emit')), ['WARN cannot emit VIGIL_MEMLIMIT events here (emit() is not supported here); acting without them']);
   });
 });

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import type { EventsConfig, PluginConfig, SupervisordConfig } from './types';
 import { expandUser } from './converters';
 import { isEventTypeName } from './event-names';
-import { withNames, type ExpansionNames } from './expand';
+import { ExpansionError, expand, withNames, type ExpansionNames } from './expand';
 import { EVENTS, PLUGIN } from './schema/pipeline';
 import { SectionReader, type LoadEnv } from './section-reader';
 
@@ -85,8 +85,15 @@ function loadPlugin(env: LoadEnv, section: string, names: PipelineNames): Plugin
   for (const option of own) {
     const raw = r.raw(option);
     if (raw === undefined) continue;
-    const text = r.expandText(raw.value, withNames(names.env, { here: names.here, host_node_name: names.hostname }), `${section}.${option}`, option);
-    if (text === undefined) continue;
+    let text: string;
+    try {
+      text = expand(raw.value, withNames(names.env, { here: names.here, host_node_name: names.hostname }), `${section}.${option}`);
+    } catch (e) {
+      if (!(e instanceof ExpansionError)) throw e;
+      // A plugin option may hold a secret (an SMTP password): say what is wrong without quoting it.
+      r.problem(`bad %-expansion in [${section}] ${option} (write a literal % as %%, or use %(ENV_NAME)s); the value is not shown`, option);
+      continue;
+    }
     options[option] = text;
     optionLines[option] = raw.line;
   }

@@ -90,6 +90,13 @@ describe('loadConfig: values', () => {
     assert.equal(mine?.use, path.join(path.dirname(cfg.file), 'my-plugin.js'));
   });
 
+  it('a bad %-expansion in a plugin option is reported without its value (it may be a secret)', () => {
+    const problems = loadProblems('[plugin:m]\nuse=log\nsmtp_url=smtp://u:s3cr%zzet@host\n');
+    const p = problems.find((x) => x.option === 'smtp_url');
+    assert.ok(p, 'problem reported');
+    assert.doesNotMatch(JSON.stringify(problems), /s3cr/);
+  });
+
   it('reports bad [events] and [plugin:x] values with section and option', () => {
     const problems = loadProblems(
       '[events]\nqueue=amqp://x\njournal_fsync=sometimes\n[plugin:a]\nevents=NOPE\nretries=-1\nrate_limit=lots\n[plugin:b:c]\nuse=log\n',

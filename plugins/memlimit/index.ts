@@ -122,11 +122,17 @@ export default function create(options: PluginOptions, ctx: PluginContext): Plug
     );
   }
 
-  async function act(control: ProcessControl, b: Breach): Promise<void> {
-    const key = `acted:${b.namespec}:${b.pid}:${b.start}`;
+  async function act(node: string, control: ProcessControl, b: Breach): Promise<void> {
+    const key = `acted:${node}:${b.namespec}:${b.pid}:${b.start}`;
     if (o.action === 'restart') {
-      // Shared with any other instance of this plugin (a reload): one restart per process and pid, ever.
-      const first = await ctx.state.setIfAbsent(key, { rss: b.rss, at: Date.now() }, { ttlMs: ACTED_TTL_MS });
+      // Shared with any other instance of this plugin (a reload): one restart per process and pid, ever. The
+      // Monitor already guards this instance, so a state store that cannot answer (Redis down) delays nothing.
+      let first = true;
+      try {
+        first = await ctx.state.setIfAbsent(key, { rss: b.rss, at: Date.now() }, { ttlMs: ACTED_TTL_MS });
+      } catch (e) {
+        ctx.log.warn(`${b.namespec}: could not record the restart in the plugin state (${(e as Error).message}); restarting anyway`);
+      }
       if (!first) return;
     }
     const what = o.action === 'restart' ? 'restarting' : 'alert only';
@@ -155,7 +161,7 @@ export default function create(options: PluginOptions, ctx: PluginContext): Plug
       const running = runningWatched(await control.allProcessInfo(), watched);
       const samples = sampleRss(running.map((p) => p.pid), o.cumulative);
       for (const b of monitor.evaluate(running, samples)) {
-        act(control, b).catch((e: unknown) => ctx.log.error(`${b.namespec}: ${(e as Error).message}`));
+        act(node, control, b).catch((e: unknown) => ctx.log.error(`${b.namespec}: ${(e as Error).message}`));
       }
       if (failing) ctx.log.info('passes work again');
       failing = false;

@@ -180,6 +180,8 @@ class FakeHost {
   restartBlocks: Promise<void> = Promise.resolve();
   /** A host that cannot publish events (the listener adapter under supervisord). */
   emitThrows = false;
+  /** A state store that cannot answer (Redis down). */
+  stateThrows = false;
   pid: number;
   constructor(pid: number) {
     this.pid = pid;
@@ -202,7 +204,7 @@ class FakeHost {
       name: 'mem',
       node: 'n1',
       log: { error: log('ERROR'), warn: log('WARN'), info: log('INFO'), debug: log('DEBUG') },
-      state: memoryStore(),
+      state: this.stateThrows ? { ...memoryStore(), setIfAbsent: async () => { throw new Error('connection is closed'); } } : memoryStore(),
       timers: {
         setTimeout: () => ({ cancel: () => undefined }),
         setInterval: (fn, ms) => {
@@ -320,5 +322,17 @@ describe('memlimit plugin (fake host, real /proc)', () => {
     await host.tick();
     assert.deepEqual(host.restarts, ['grow:grow']);
     assert.deepEqual(host.logs.filter((l) => l.includes('cannot emit')), ['WARN cannot emit VIGIL_MEMLIMIT events here (emit() is not supported here); acting without them']);
+  });
+
+  it('a state store that cannot answer does not stop the restart', T, async (t) => {
+    const child = await holder(t, 64);
+    const host = new FakeHost(child.pid as number);
+    host.stateThrows = true;
+    const plugin = await create(readOptions({ limit: '60MB' }), host.ctx());
+    await plugin.handle(stateEvent('grow', 'grow'), { attempt: 1, signal: new AbortController().signal });
+    await host.tick();
+    await host.tick();
+    assert.deepEqual(host.restarts, ['grow:grow'], 'once: the Monitor guards this instance');
+    assert.ok(host.logs.some((l) => /^WARN grow:grow: could not record the restart in the plugin state \(connection is closed\); restarting anyway$/.test(l)), host.logs.join('\n'));
   });
 });

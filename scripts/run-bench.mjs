@@ -20,6 +20,8 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DOC = join(ROOT, 'docs', 'benchmarks.md');
 const ALL = ['log-throughput', 'startup-500', 'restart-latency', 'idle', 'rpc-getallprocessinfo', 'vigilctl-status'];
 const PER_BENCH_TIMEOUT_MS = 10 * 60 * 1000;
+// The event pipeline (bench/fixtures/pipeline-*): engine → plugin events/s and crash → handle() latency, embedded and BullMQ.
+ALL.push('pipeline-throughput', 'crash-to-handle');
 // Memory limits (plugins/memlimit): crossing → restart vs supervisord + TICK_5 listener and PM2, and the /proc pass with 500 processes.
 ALL.push('memlimit-reaction', 'memlimit-proc-pass');
 

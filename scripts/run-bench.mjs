@@ -11,7 +11,7 @@
 // Each benchmark prints its markdown section on stdout (progress on stderr). A section is replaced only when its
 // benchmark exited 0 and printed something, so docs/benchmarks.md only ever holds numbers from real runs.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,8 +55,13 @@ const REVISION = revision();
 const env = { ...process.env, BENCH_QUIET_WAIT: process.env.BENCH_QUIET_WAIT ?? '300', BENCH_REVISION: REVISION };
 if (process.env.VIGILD === undefined && existsSync(join(ROOT, 'dist', 'src', 'daemon', 'vigild.js'))) {
   snapshot = mkdtempSync(join(os.tmpdir(), 'vigil-bench-dist-'));
-  cpSync(join(ROOT, 'dist', 'src'), join(snapshot, 'src'), { recursive: true });
-  env.VIGILD = join(snapshot, 'src', 'daemon', 'vigild.js');
+  // The repo's layout, so that dependencies, built-in plugins and the package's self-reference all resolve.
+  for (const dir of ['src', 'plugins', 'listeners']) {
+    if (existsSync(join(ROOT, 'dist', dir))) cpSync(join(ROOT, 'dist', dir), join(snapshot, 'dist', dir), { recursive: true });
+  }
+  cpSync(join(ROOT, 'package.json'), join(snapshot, 'package.json'));
+  symlinkSync(join(ROOT, 'node_modules'), join(snapshot, 'node_modules'), 'dir');
+  env.VIGILD = join(snapshot, 'dist', 'src', 'daemon', 'vigild.js');
 }
 process.on('exit', () => { if (snapshot !== null) rmSync(snapshot, { recursive: true, force: true }); });
 

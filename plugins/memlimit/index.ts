@@ -21,7 +21,7 @@
  */
 import { PluginOptionError, type JsonValue, type Plugin, type PluginContext, type PluginOptions, type ProcessControl } from 'vigil';
 import { Monitor, humanBytes, humanSeconds, namespecOf, type Breach, type MemlimitAction, type WatchedProcess } from './monitor';
-import { sampleRss } from './proc';
+import { StatReader, sampleRss } from './proc';
 
 /** The Vigil event type every memlimit action emits. */
 export const MEMLIMIT_EVENT = 'VIGIL_MEMLIMIT';
@@ -85,6 +85,9 @@ export default function create(options: PluginOptions, ctx: PluginContext): Plug
   let slowWarned = false;
   let failing = false;
   let emitFailed = false;
+  /** Keeps the watched processes' /proc files open between passes (made at the first pass: vigild only). */
+  let reader: StatReader | null = null;
+  let closed = false;
 
   function describe(b: Breach, what: string): string {
     const who = `${b.namespec} (pid ${b.pid}${b.processes > 1 ? ` and ${b.processes - 1} descendant${b.processes > 2 ? 's' : ''}` : ''})`;
@@ -159,7 +162,9 @@ export default function create(options: PluginOptions, ctx: PluginContext): Plug
     try {
       const control = ctx.control(node);
       const running = runningWatched(await control.allProcessInfo(), watched);
-      const samples = sampleRss(running.map((p) => p.pid), o.cumulative);
+      if (closed) return;
+      reader ??= new StatReader();
+      const samples = sampleRss(running.map((p) => p.pid), o.cumulative, { reader });
       for (const b of monitor.evaluate(running, samples)) {
         act(node, control, b).catch((e: unknown) => ctx.log.error(`${b.namespec}: ${(e as Error).message}`));
       }
@@ -192,8 +197,11 @@ export default function create(options: PluginOptions, ctx: PluginContext): Plug
       }
     },
     async close() {
+      closed = true;
       timer?.cancel();
       timer = null;
+      reader?.close();
+      reader = null;
     },
   };
 }

@@ -10,8 +10,12 @@
  *    machine runs. Kernels without them (no CONFIG_PROC_CHILDREN) get one scan of every `/proc/<pid>/stat` per pass
  *    instead, shared by every watched process.
  *
- * Files are read into one reused buffer with open/read/close (no per-file string), and every read tolerates the
- * process being gone by then (it is simply not counted).
+ * Files are read into one reused buffer (no per-file string), and every read tolerates the process being gone by
+ * then (it is simply not counted). A `StatReader` keeps the `stat` files of the processes it reads open between
+ * passes, so a pass is one pread per process instead of open + read + close (about 5 times cheaper): an open
+ * /proc file stays bound to its process, so once that process is gone its reads fail and the fd is closed, even if
+ * the pid was reused. It holds at most a quarter of the soft fd limit (and never more than 4096), and closes the
+ * fds of processes a pass did not read.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -67,10 +71,8 @@ export interface ProcStat {
   readonly rss: number;
 }
 
-/** ppid, thread count and RSS of one process, or undefined when it is gone. */
-export function statOf(pid: number): ProcStat | undefined {
-  const n = readSmall(`/proc/${pid}/stat`);
-  if (n <= 0) return undefined;
+/** Parses /proc/<pid>/stat held in BUF[0..n]. */
+function parseStat(n: number): ProcStat | undefined {
   // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so count fields after the last ')'.
   let i = n - 1;
   while (i > 0 && BUF[i] !== 41) i--;
@@ -93,6 +95,83 @@ export function statOf(pid: number): ProcStat | undefined {
     } else i++;
   }
   return undefined;
+}
+
+/** ppid, thread count and RSS of one process, or undefined when it is gone. */
+export function statOf(pid: number): ProcStat | undefined {
+  const n = readSmall(`/proc/${pid}/stat`);
+  return n <= 0 ? undefined : parseStat(n);
+}
+
+/** The soft RLIMIT_NOFILE of this process, from /proc/self/limits (Infinity when unlimited or unknown). */
+function softFdLimit(): number {
+  try {
+    const m = /^Max open files\s+(\S+)/m.exec(fs.readFileSync('/proc/self/limits', 'utf8'));
+    return m === null || m[1] === 'unlimited' ? Infinity : Number(m[1]);
+  } catch {
+    return Infinity;
+  }
+}
+
+/** Reads /proc/<pid>/stat of many processes pass after pass, keeping their files open in between. */
+export class StatReader {
+  private readonly fds = new Map<number, number>();
+  private readonly seen = new Set<number>();
+  readonly maxOpen: number;
+
+  constructor(maxOpen = Math.min(4096, Math.floor(softFdLimit() / 4))) {
+    this.maxOpen = Number.isFinite(maxOpen) && maxOpen > 0 ? maxOpen : 0;
+  }
+
+  /** Files held open now. */
+  get open(): number {
+    return this.fds.size;
+  }
+
+  stat(pid: number): ProcStat | undefined {
+    this.seen.add(pid);
+    let fd = this.fds.get(pid);
+    if (fd === undefined) {
+      if (this.fds.size >= this.maxOpen) return statOf(pid);
+      try {
+        fd = fs.openSync(`/proc/${pid}/stat`, 'r');
+      } catch {
+        return undefined;
+      }
+      this.fds.set(pid, fd);
+    }
+    let n: number;
+    try {
+      n = fs.readSync(fd, BUF, 0, BUF.length, 0);
+    } catch {
+      n = -1; // ESRCH: the process is gone (its pid may be someone else's by now)
+    }
+    if (n <= 0) {
+      this.drop(pid, fd);
+      return undefined;
+    }
+    return parseStat(n);
+  }
+
+  /** Close the files of processes not read since the last call (they left, or are no longer watched). */
+  endPass(): void {
+    for (const [pid, fd] of this.fds) if (!this.seen.has(pid)) this.drop(pid, fd);
+    this.seen.clear();
+  }
+
+  close(): void {
+    for (const [pid, fd] of this.fds) this.drop(pid, fd);
+    this.seen.clear();
+  }
+
+  private drop(pid: number, fd: number): void {
+    this.fds.delete(pid);
+    try {
+      fs.closeSync(fd);
+    } catch {
+      // already closed
+    }
+  }
 }
 
 /** Resident set size of one process in bytes, or undefined when it is gone. */
@@ -191,14 +270,15 @@ export interface RssSample {
 
 /**
  * One pass: the RSS of each pid (with its descendants' when `cumulative`). Pids that are gone are left out.
- * Shared pages are counted once per process that maps them, as `ps` and memmon do. `scan` forces the whole-/proc
- * scan for descendants even where the kernel has child lists (for tests and the benchmark).
+ * Shared pages are counted once per process that maps them, as `ps` and memmon do. `reader` keeps files open
+ * between passes (the plugin's); `scan` forces the whole-/proc scan for descendants even where the kernel has child
+ * lists (for tests and the benchmark).
  */
-export function sampleRss(pids: readonly number[], cumulative: boolean, opts: { scan?: boolean } = {}): Map<number, RssSample> {
+export function sampleRss(pids: readonly number[], cumulative: boolean, opts: { reader?: StatReader; scan?: boolean } = {}): Map<number, RssSample> {
   const out = new Map<number, RssSample>();
-  if (pids.length === 0) return out;
+  const stat = opts.reader === undefined ? statOf : (pid: number) => (opts.reader as StatReader).stat(pid);
   let children: (pid: number, st: ProcStat) => readonly number[] = () => [];
-  if (cumulative) {
+  if (cumulative && pids.length > 0) {
     if (opts.scan === true || !hasChildLists()) {
       const tree = childrenByParent();
       children = (pid) => tree.get(pid) ?? [];
@@ -207,7 +287,7 @@ export function sampleRss(pids: readonly number[], cumulative: boolean, opts: { 
     }
   }
   for (const pid of pids) {
-    const st = statOf(pid);
+    const st = stat(pid);
     if (st === undefined) continue;
     if (!cumulative) {
       out.set(pid, { rss: st.rss, processes: 1 });
@@ -221,7 +301,7 @@ export function sampleRss(pids: readonly number[], cumulative: boolean, opts: { 
       const p = queue.pop() as number;
       if (seen.has(p)) continue;
       seen.add(p);
-      const s = statOf(p);
+      const s = stat(p);
       if (s === undefined) continue;
       rss += s.rss;
       processes++;
@@ -229,5 +309,6 @@ export function sampleRss(pids: readonly number[], cumulative: boolean, opts: { 
     }
     out.set(pid, { rss, processes });
   }
+  opts.reader?.endPass();
   return out;
 }

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
-import { childrenByParent, childrenOf, hasChildLists, pageSize, rssOf, sampleRss, statOf } from '../../../plugins/memlimit/proc';
+import { StatReader, childrenByParent, childrenOf, hasChildLists, pageSize, rssOf, sampleRss, statOf } from '../../../plugins/memlimit/proc';
 import { fixtureProgram } from '../../helpers/fixtures';
 
 const T = { timeout: 20_000 };
@@ -102,5 +102,42 @@ describe('memlimit /proc pass', () => {
     assert.equal(rssOf(gone), undefined);
     const m = sampleRss([gone, process.pid], true);
     assert.deepEqual([...m.keys()], [process.pid]);
+  });
+
+  it('StatReader keeps the files open between passes, drops those of processes gone or not read, and closes them all', T, async (t) => {
+    const fds = (): number => fs.readdirSync('/proc/self/fd').length;
+    const a = await grower(t, ['--step', '20', '--cap', '20'], 1);
+    const b = await grower(t, ['--step', '30', '--cap', '30'], 1);
+    const pa = a.child.pid as number;
+    const pb = b.child.pid as number;
+    const reader = new StatReader();
+    const opened = fds();
+    const first = sampleRss([pa, pb, process.pid], false, { reader });
+    assert.equal(reader.open, 3);
+    assert.equal(fds(), opened + 3);
+    for (const pid of [pa, pb]) assert.ok(Math.abs((first.get(pid)?.rss ?? 0) - vmRss(pid)) < 2 * MB);
+    // Same answers from the open files on the next pass.
+    const again = sampleRss([pa, pb, process.pid], false, { reader });
+    assert.ok(Math.abs((again.get(pb)?.rss ?? 0) - (first.get(pb)?.rss ?? 0)) < 2 * MB);
+    // b exits: its open file reads nothing any more (whoever gets the pid), and is closed.
+    b.child.kill('SIGKILL');
+    await new Promise((r) => b.child.once('exit', r));
+    const afterExit = sampleRss([pa, pb], false, { reader });
+    assert.deepEqual([...afterExit.keys()], [pa]);
+    // Not read in that pass: this process's file was closed with b's.
+    assert.equal(reader.open, 1);
+    reader.close();
+    assert.equal(reader.open, 0);
+    assert.equal(fds(), opened, 'no fd left behind');
+  });
+
+  it('StatReader holds at most maxOpen files and reads the others the plain way', T, async (t) => {
+    const a = await grower(t, ['--step', '20', '--cap', '20'], 1);
+    const reader = new StatReader(1);
+    const got = sampleRss([process.pid, a.child.pid as number], true, { reader });
+    assert.equal(got.size, 2);
+    assert.equal(reader.open, 1);
+    reader.close();
+    assert.ok(new StatReader().maxOpen > 0 && new StatReader().maxOpen <= 4096);
   });
 });

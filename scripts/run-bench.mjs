@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DOC = join(ROOT, 'docs', 'benchmarks.md');
-const ALL = ['log-throughput', 'startup-500', 'restart-latency', 'idle', 'rpc-getallprocessinfo', 'vigilctl-status'];
+const ALL = ['log-throughput', 'startup-500', 'restart-latency', 'idle', 'rpc-getallprocessinfo', 'vigilctl-status', 'listener-throughput'];
 const PER_BENCH_TIMEOUT_MS = 10 * 60 * 1000;
 // The event pipeline (bench/fixtures/pipeline-*): engine → plugin events/s and crash → handle() latency, embedded and BullMQ.
 ALL.push('pipeline-throughput', 'crash-to-handle');

@@ -208,7 +208,7 @@ test('batch_interval: one mail per interval listing every alert; what is left go
   assert.match(m?.text ?? '', /^3 alerts between /);
   assert.equal((m?.text.match(/^Node: +web-1$/gm) ?? []).length, 3);
   assert.match(m?.headers.get('message-id') ?? '', /^<batch\./);
-  // An interval without alerts sends nothing.
+  // An interval without alerts sends nothing: a negative check needs one whole interval (1 s) to pass.
   await new Promise((r) => setTimeout(r, 1200));
   assert.equal(sink.messages.length, 1);
   // Added just before the plugin stops: flushed by close().

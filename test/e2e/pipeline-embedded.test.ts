@@ -105,9 +105,10 @@ delay=20
     return sent.every((d) => data.has(d)) && data;
   }, 30_000);
   assert.equal(got.size, 200);
-  // At least once: an event handled just before the kill may come again, nothing else.
+  // At least once: the event in hand at the kill, and one or two whose ack was still to be written in that
+  // event-loop turn, may come again; nothing more.
   const attempts = readLines<Attempt>(record);
-  assert.ok(attempts.length <= 200 + 1, `at most one redelivery (${attempts.length})`);
+  assert.ok(attempts.length <= 200 + 3, `only the events in flight at the kill come again (${attempts.length})`);
 });
 
 test('a plugin that throws 3 times then succeeds: retried with backoff, delivered once', { timeout: 30_000 }, async (t) => {
